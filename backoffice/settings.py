@@ -1,0 +1,183 @@
+"""Switchboard settings, read from the environment (see .env.example for every variable).
+
+Development (``DEBUG=1``) gets working defaults for everything; anything else is production and
+must be given its secrets. ``python manage.py check --deploy`` is clean with production values.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+env = environ.Env()
+# A local .env file is read when present; real environment variables win over it.
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+DEBUG = env.bool("DEBUG", default=False)
+
+# Development gets a fixed, obviously non-secret key; production must provide its own.
+_DEV_SECRET_KEY = "dev-only-insecure-switchboard-key-never-use-in-production"  # noqa: S105
+SECRET_KEY = env.str("SECRET_KEY", default=_DEV_SECRET_KEY if DEBUG else "")
+if not SECRET_KEY:
+    raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+TIME_ZONE = env.str("TIME_ZONE", default="Europe/Warsaw")
+USE_TZ = True
+USE_I18N = True
+LANGUAGE_CODE = "en-us"
+
+INSTALLED_APPS = [
+    "backoffice",  # first, so its admin templates override django.contrib.admin's
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_q",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "backoffice.urls"
+WSGI_APPLICATION = "backoffice.wsgi.application"
+AUTH_USER_MODEL = "backoffice.User"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database ---------------------------------------------------------------------------------
+# Default: one SQLite file, tuned so the web server and qcluster workers can share it:
+# WAL lets readers proceed during a write, IMMEDIATE transactions take the write lock up front
+# (no "database is locked" upgrade deadlocks), and a busy timeout waits instead of failing.
+VAR_DIR.mkdir(exist_ok=True)
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
+_db = DATABASES["default"]
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    _db.setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
+    _db.setdefault("TEST", {})["NAME"] = str(VAR_DIR / "test.sqlite3")
+else:
+    _db.setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+    _db.setdefault("CONN_HEALTH_CHECKS", True)
+
+# --- Background tasks (django-q2) ---------------------------------------------------------------
+REDIS_URL = env.str("REDIS_URL", default="")
+Q_WORKERS = env.int("Q_WORKERS", default=2)
+Q_CLUSTER: dict[str, object] = {
+    "name": "switchboard",
+    "workers": Q_WORKERS,
+    # A task is one vendor call (the connectors' read timeout is 30 s) plus a little database work:
+    # 90 s is a generous ceiling, and `retry` sits well above it so a task that is still running
+    # is never handed to a second worker. A task whose worker died is delivered again after
+    # `retry` seconds; the operation's own state machine makes that redelivery harmless.
+    "timeout": 90,
+    "retry": 300,
+    # Workers pull at most about one task each ahead of time: the queue stays in the database,
+    # where the sweeper and the admin can see it, not in worker memory.
+    "queue_limit": Q_WORKERS,
+    # Retries of vendor calls are scheduled by the operation itself (backoff, Retry-After);
+    # django-q2's own redelivery is only for crashed workers, so keep it bounded.
+    "max_attempts": 3,
+    # A failed task is a recorded outcome, not a message to drop silently.
+    "ack_failures": False,
+    # Schedules missed while the cluster was down run once, not once per missed slot.
+    "catch_up": False,
+    "save_limit": 10_000,
+    "label": "Background tasks",
+    # Tests run tasks in-process (tests/settings.py turns this on).
+    "sync": env.bool("Q_SYNC", default=False),
+}
+if REDIS_URL:
+    # Many worker machines: the Redis broker. It has no receipts; the sweeper covers lost tasks.
+    Q_CLUSTER["redis"] = REDIS_URL
+else:
+    # The ORM broker on the default database: an enqueue joins the caller's transaction, so an
+    # operation and its task are committed together or not at all.
+    Q_CLUSTER["orm"] = "default"
+    Q_CLUSTER["poll"] = 0.5
+
+# --- Secrets at rest ------------------------------------------------------------------------------
+# Comma-separated Fernet keys, newest first. Every key decrypts; the first one encrypts.
+# `manage.py reencrypt_credentials` rewrites every stored credential with the first key.
+_dev_field_key = base64.urlsafe_b64encode(hashlib.sha256(SECRET_KEY.encode()).digest()).decode()
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEY", default=[_dev_field_key] if DEBUG else [])
+if not FIELD_ENCRYPTION_KEYS:
+    raise ImproperlyConfigured("FIELD_ENCRYPTION_KEY must be set when DEBUG is off.")
+
+# Vendor base URLs may point at loopback (the bundled vendor sandbox) only when this is on.
+ALLOW_LOOPBACK_VENDOR_URLS = env.bool("ALLOW_LOOPBACK_VENDOR_URLS", default=DEBUG)
+
+# --- Passwords, sessions, security ----------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)  # one working day
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+if not DEBUG:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+
+# --- Static files -------------------------------------------------------------------------------
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
+
+# --- Logging ------------------------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

@@ -1,0 +1,23 @@
+"""Settings for the test suite: the real settings with test-only secrets and in-process tasks.
+
+The environment still decides the database (``DATABASE_URL``), so the same suite runs against
+SQLite and PostgreSQL.
+"""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-not-used-anywhere-else")
+# Two Fernet keys, newest first, so key rotation is exercised by the suite.
+os.environ.setdefault(
+    "FIELD_ENCRYPTION_KEY",
+    "Tx1ZQb3dGSt5a0hH0GJ4pRrq6Xv0h7a0u3gk5Fh0tq0=,AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+)
+os.environ.setdefault("ALLOW_LOOPBACK_VENDOR_URLS", "1")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+
+from backoffice.settings import *  # noqa: F403
+from backoffice.settings import Q_CLUSTER
+
+Q_CLUSTER = {**Q_CLUSTER, "sync": True}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins in tests
