@@ -1,0 +1,27 @@
+from backoffice.models.accounts import AgentIdentity, BonyChannelKind, User, VendorAccount
+from backoffice.models.audit import ApiCall, Operation, OperationAction, OperationState
+from backoffice.models.mirror import (
+    ChatConversation,
+    ChatMessage,
+    Contact,
+    Tag,
+    Ticket,
+    TicketMessage,
+)
+
+__all__ = [
+    "AgentIdentity",
+    "ApiCall",
+    "BonyChannelKind",
+    "ChatConversation",
+    "ChatMessage",
+    "Contact",
+    "Operation",
+    "OperationAction",
+    "OperationState",
+    "Tag",
+    "Ticket",
+    "TicketMessage",
+    "User",
+    "VendorAccount",
+]

@@ -1,0 +1,170 @@
+"""The audit trail: what staff asked for (``Operation``) and every HTTP attempt (``ApiCall``).
+
+Both tables grow to millions of rows. Their indexes follow what the admin filters and sorts on,
+and what the workers look up: operations due for an attempt, attempts left in flight.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from backoffice.models.accounts import VendorAccount
+
+
+class OperationAction(models.TextChoices):
+    REPLY_TO_TICKET = "reply_to_ticket", _("Reply to ticket")
+    ADD_TAGS = "add_tags", _("Add tags")
+    REMOVE_TAGS = "remove_tags", _("Remove tags")
+    PUSH_TO_VENDOR = "push_to_vendor", _("Push contact to vendor")
+    ADD_FEED_RECORD = "add_feed_record", _("Add contact-history record")
+    START_CHAT = "start_chat", _("Start chat")
+    SEND_MESSAGE = "send_message", _("Send chat message")
+    TEST_CONNECTION = "test_connection", _("Test connection")
+    SYNC_FROM_VENDOR = "sync_from_vendor", _("Sync from vendor")
+
+
+class OperationState(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    RETRYING = "retrying", _("Waiting to retry")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+    UNKNOWN = "unknown", _("Outcome unknown")
+    DISMISSED = "dismissed", _("Dismissed")
+
+
+class Operation(models.Model):
+    """One requested change (or sync) of one target at one vendor account."""
+
+    Action = OperationAction
+    State = OperationState
+
+    group_id = models.UUIDField(
+        _("bulk action"),
+        null=True,
+        blank=True,
+        help_text=_("Shared by every operation one bulk action created."),
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="operations",
+        verbose_name=_("requested by"),
+    )
+    action = models.CharField(_("action"), max_length=32, choices=Action.choices)
+    account = models.ForeignKey(
+        VendorAccount,
+        on_delete=models.PROTECT,
+        related_name="operations",
+        verbose_name=_("account"),
+    )
+    target_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    target_id = models.PositiveBigIntegerField(null=True, blank=True)
+    target = GenericForeignKey("target_type", "target_id")
+    # A label frozen at request time, so the list shows the target without a join per row and
+    # still names it after the target is gone.
+    target_label = models.CharField(_("target"), max_length=255, blank=True)
+    # Validated parameters of the request. Never credentials: those stay on the account.
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.QUEUED)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    result = models.JSONField(_("result"), null=True, blank=True)
+    task_id = models.CharField(_("task id"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("operation")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(state__in=OperationState.values),
+                name="operation_state_valid",
+            ),
+        ]
+        indexes = [
+            # The sweeper: operations queued or due for another attempt.
+            models.Index(fields=["state", "next_attempt_at"], name="operation_due"),
+            models.Index(fields=["account", "-id"], name="operation_account_recent"),
+            models.Index(fields=["action", "-id"], name="operation_action_recent"),
+            models.Index(fields=["actor", "-id"], name="operation_actor_recent"),
+            models.Index(fields=["state", "-id"], name="operation_state_recent"),
+            models.Index(fields=["created_at"], name="operation_created"),
+            models.Index(fields=["target_type", "target_id"], name="operation_target"),
+            models.Index(fields=["group_id"], name="operation_group"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} · {self.target_label or self.account.name} #{self.pk}"
+
+
+class ApiCall(models.Model):
+    """One HTTP attempt at a vendor, written before the request leaves and completed after."""
+
+    class State(models.TextChoices):
+        IN_FLIGHT = "in_flight", _("In flight")
+        DONE = "done", _("Done")
+
+    operation = models.ForeignKey(
+        Operation,
+        on_delete=models.PROTECT,
+        related_name="api_calls",
+        verbose_name=_("operation"),
+    )
+    account = models.ForeignKey(
+        VendorAccount,
+        on_delete=models.PROTECT,
+        related_name="api_calls",
+        verbose_name=_("account"),
+    )
+    method = models.CharField(_("method"), max_length=8)
+    url = models.TextField(_("URL"))
+    request_headers = models.JSONField(_("request headers"), default=dict, blank=True)
+    request_body = models.TextField(_("request body"), blank=True)
+    status_code = models.PositiveSmallIntegerField(_("status"), null=True, blank=True)
+    response_headers = models.JSONField(_("response headers"), default=dict, blank=True)
+    response_body = models.TextField(_("response body"), blank=True)
+    vendor_request_id = models.CharField(_("vendor request id"), max_length=128, blank=True)
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"), null=True, blank=True)
+    error_class = models.CharField(_("error"), max_length=64, blank=True)
+    error_message = models.TextField(_("error message"), blank=True)
+    state = models.CharField(
+        _("state"), max_length=16, choices=State.choices, default=State.IN_FLIGHT
+    )
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API call")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(state__in=["in_flight", "done"]), name="apicall_state_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["account", "-id"], name="apicall_account_recent"),
+            models.Index(fields=["status_code", "-id"], name="apicall_status_recent"),
+            models.Index(fields=["started_at"], name="apicall_started"),
+            models.Index(fields=["vendor_request_id"], name="apicall_vendor_request"),
+            # Attempts left in flight (a worker died mid-call) are few; find them without a scan.
+            models.Index(
+                fields=["operation"],
+                condition=models.Q(state="in_flight"),
+                name="apicall_in_flight",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.url} → {self.status_code or self.error_class or '…'}"

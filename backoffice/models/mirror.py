@@ -1,0 +1,234 @@
+"""The back-office's copy of vendor data: contacts, tags, tickets, chats and their messages.
+
+Every mirrored row belongs to one ``VendorAccount`` and, once the vendor knows it, carries the
+vendor's id, unique within the account. A row the back-office created but has not pushed yet has
+no vendor id: NULL rather than "", so any number of them coexist under the unique constraint.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from backoffice.models.accounts import VendorAccount
+
+
+class Tag(models.Model):
+    account = models.ForeignKey(
+        VendorAccount, on_delete=models.CASCADE, related_name="tags", verbose_name=_("account")
+    )
+    name = models.CharField(_("name"), max_length=191)
+    color = models.CharField(_("colour"), max_length=16, blank=True)
+
+    class Meta:
+        verbose_name = _("tag")
+        ordering = ["account_id", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "name"], name="tag_name_unique_in_account")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Contact(models.Model):
+    account = models.ForeignKey(
+        VendorAccount,
+        on_delete=models.PROTECT,
+        related_name="contacts",
+        verbose_name=_("account"),
+    )
+    vendor_id = models.CharField(_("vendor id"), max_length=191, null=True, blank=True)  # noqa: DJ001
+    first_name = models.CharField(_("first name"), max_length=150, blank=True)
+    last_name = models.CharField(_("last name"), max_length=150, blank=True)
+    email = models.EmailField(_("e-mail"), max_length=254, blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    custom_fields = models.JSONField(_("custom fields"), default=dict, blank=True)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="contacts", verbose_name=_("tags"))
+    last_synced_at = models.DateTimeField(_("last synced"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("contact")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "vendor_id"], name="contact_vendor_id_unique_in_account"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["account", "email"], name="contact_account_email"),
+            models.Index(fields=["account", "phone"], name="contact_account_phone"),
+            models.Index(fields=["last_name", "first_name"], name="contact_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        full = f"{self.first_name} {self.last_name}".strip()
+        return full or self.email or self.phone or f"#{self.vendor_id or self.pk}"
+
+
+class Ticket(models.Model):
+    """A Thulium ticket (zgłoszenie)."""
+
+    account = models.ForeignKey(
+        VendorAccount, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("account")
+    )
+    vendor_id = models.CharField(_("vendor id"), max_length=64)
+    contact = models.ForeignKey(
+        Contact,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="tickets",
+        verbose_name=_("customer"),
+    )
+    subject = models.CharField(_("subject"), max_length=500, blank=True)
+    # Thulium's status_id arrives as a string; kept as the vendor sends it.
+    status = models.CharField(_("status"), max_length=64, blank=True)
+    opened_at = models.DateTimeField(_("opened at"), null=True, blank=True)
+    vendor_updated_at = models.DateTimeField(_("updated at vendor"), null=True, blank=True)
+    last_synced_at = models.DateTimeField(_("last synced"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("ticket")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "vendor_id"], name="ticket_vendor_id_unique_in_account"
+            )
+        ]
+        indexes = [models.Index(fields=["account", "status"], name="ticket_account_status")]
+
+    def __str__(self) -> str:
+        return f"#{self.vendor_id} {self.subject}".strip()
+
+
+class TicketMessage(models.Model):
+    class Kind(models.TextChoices):
+        MAIL = "MAIL", _("E-mail from the customer")
+        REPLY = "REPLY", _("Agent reply")
+        COMMENT = "COMMENT", _("Internal comment")
+
+    class BodyType(models.TextChoices):
+        HTML = "HTML", "HTML"
+        PLAIN = "PLAIN", _("Plain text")
+
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="messages", verbose_name=_("ticket")
+    )
+    # Thulium answers an agent reply with `[]`, so a reply sent from here has no id until a sync.
+    vendor_id = models.CharField(_("vendor id"), max_length=64, null=True, blank=True)  # noqa: DJ001
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    body = models.TextField(_("body"), blank=True)
+    body_type = models.CharField(
+        _("body type"), max_length=8, choices=BodyType.choices, default=BodyType.HTML
+    )
+    author = models.CharField(_("author"), max_length=254, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("ticket message")
+        ordering = ["ticket_id", "sent_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket", "vendor_id"], name="ticketmessage_vendor_id_unique_in_ticket"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["MAIL", "REPLY", "COMMENT"]),
+                name="ticketmessage_kind_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.ticket_id}"
+
+
+class ChatConversation(models.Model):
+    """A Thulium chat conversation, a HelpCrunch chat, or a Bony contact's message thread."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        PENDING = "pending", _("Pending")
+        CLOSED = "closed", _("Closed")
+        UNKNOWN = "unknown", _("Unknown")
+
+    account = models.ForeignKey(
+        VendorAccount,
+        on_delete=models.PROTECT,
+        related_name="conversations",
+        verbose_name=_("account"),
+    )
+    vendor_id = models.CharField(_("vendor id"), max_length=191)
+    contact = models.ForeignKey(
+        Contact,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="conversations",
+        verbose_name=_("contact"),
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.UNKNOWN
+    )
+    vendor_status = models.CharField(_("status at vendor"), max_length=64, blank=True)
+    assignee = models.CharField(_("assignee"), max_length=191, blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    last_message_at = models.DateTimeField(_("last message"), null=True, blank=True)
+    last_synced_at = models.DateTimeField(_("last synced"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("chat conversation")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "vendor_id"], name="conversation_vendor_id_unique_in_account"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["account", "status"], name="conversation_account_status"),
+            models.Index(fields=["-last_message_at"], name="conversation_last_message"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account.get_vendor_display()} chat {self.vendor_id}"
+
+
+class ChatMessage(models.Model):
+    class Sender(models.TextChoices):
+        AGENT = "agent", _("Agent")
+        CONTACT = "contact", _("Contact")
+        NOTE = "note", _("Private note")
+        BOT = "bot", _("Bot or system")
+
+    conversation = models.ForeignKey(
+        ChatConversation,
+        on_delete=models.CASCADE,
+        related_name="messages",
+        verbose_name=_("conversation"),
+    )
+    vendor_id = models.CharField(_("vendor id"), max_length=191, null=True, blank=True)  # noqa: DJ001
+    sender = models.CharField(_("sender"), max_length=8, choices=Sender.choices)
+    agent_ref = models.CharField(_("agent"), max_length=191, blank=True)
+    text = models.TextField(_("text"), blank=True)
+    markdown_text = models.TextField(_("markdown text"), blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("chat message")
+        ordering = ["conversation_id", "sent_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conversation", "vendor_id"],
+                name="chatmessage_vendor_id_unique_in_conversation",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_sender_display()} message in {self.conversation_id}"
