@@ -1,0 +1,175 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from backoffice.admin.base import AuditTableAdmin, ReadOnlyInline, admin_link
+from backoffice.models import ApiCall, Operation
+
+
+def pretty_json(value: Any) -> str:
+    if value in (None, "", {}, []):
+        return "—"
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return format_html("<pre>{}</pre>", value)
+    return format_html("<pre>{}</pre>", json.dumps(value, indent=2, ensure_ascii=False))
+
+
+class StatusClassFilter(admin.SimpleListFilter):
+    """Outcome by status class: an index range scan, unlike a DISTINCT over millions of rows."""
+
+    title = _("outcome")
+    parameter_name = "outcome"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [
+            ("2xx", _("Success (2xx)")),
+            ("429", _("Rate limited (429)")),
+            ("4xx", _("Refused (4xx)")),
+            ("5xx", _("Vendor error (5xx)")),
+            ("none", _("No response")),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[ApiCall]) -> QuerySet[ApiCall]:
+        ranges = {
+            "2xx": Q(status_code__gte=200, status_code__lt=300),
+            "429": Q(status_code=429),
+            "4xx": Q(status_code__gte=400, status_code__lt=500) & ~Q(status_code=429),
+            "5xx": Q(status_code__gte=500),
+            "none": Q(status_code__isnull=True),
+        }
+        condition = ranges.get(self.value() or "")
+        return queryset.filter(condition) if condition is not None else queryset
+
+
+class ApiCallInline(ReadOnlyInline):
+    model = ApiCall
+    fields = [
+        "started_at",
+        "method",
+        "url",
+        "status_code",
+        "duration_ms",
+        "vendor_request_id",
+        "error_message",
+    ]
+    readonly_fields = fields
+    ordering = ["id"]
+
+
+@admin.register(Operation)
+class OperationAdmin(AuditTableAdmin):
+    list_display = [
+        "id",
+        "action",
+        "target_label",
+        "account",
+        "state",
+        "attempts",
+        "actor",
+        "created_at",
+        "finished_at",
+    ]
+    list_filter = ["state", "action", "account", "actor", ("created_at", admin.DateFieldListFilter)]
+    search_fields = ["=id", "=group_id", "target_label"]
+    list_select_related = ["account", "actor"]
+    inlines = [ApiCallInline]
+    readonly_fields = [
+        "action",
+        "account",
+        "target_link",
+        "actor",
+        "state",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+        "params_pretty",
+        "result_pretty",
+        "group_id",
+        "task_id",
+        "created_at",
+        "updated_at",
+        "finished_at",
+    ]
+    fields = readonly_fields
+
+    @admin.display(description=_("target"))
+    def target_link(self, obj: Operation) -> str:
+        target = obj.target if obj.target_type_id else None
+        return admin_link(target, obj.target_label) if target else obj.target_label or "—"
+
+    @admin.display(description=_("parameters"))
+    def params_pretty(self, obj: Operation) -> str:
+        return pretty_json(obj.params)
+
+    @admin.display(description=_("result"))
+    def result_pretty(self, obj: Operation) -> str:
+        return pretty_json(obj.result)
+
+
+@admin.register(ApiCall)
+class ApiCallAdmin(AuditTableAdmin):
+    list_display = [
+        "id",
+        "started_at",
+        "account",
+        "method",
+        "url",
+        "status_code",
+        "duration_ms",
+        "error_class",
+        "operation_link",
+    ]
+    list_filter = [StatusClassFilter, "state", "account", ("started_at", admin.DateFieldListFilter)]
+    search_fields = ["=vendor_request_id", "=operation__id"]
+    list_select_related = ["account"]
+    readonly_fields = [
+        "operation_link",
+        "account",
+        "state",
+        "method",
+        "url",
+        "request_headers_pretty",
+        "request_body_pretty",
+        "status_code",
+        "response_headers_pretty",
+        "response_body_pretty",
+        "vendor_request_id",
+        "duration_ms",
+        "error_class",
+        "error_message",
+        "started_at",
+        "finished_at",
+    ]
+    fields = readonly_fields
+
+    @admin.display(description=_("operation"))
+    def operation_link(self, obj: ApiCall) -> str:
+        url = reverse("admin:backoffice_operation_change", args=[obj.operation_id])
+        return format_html('<a href="{}">#{}</a>', url, obj.operation_id)
+
+    @admin.display(description=_("request headers"))
+    def request_headers_pretty(self, obj: ApiCall) -> str:
+        return pretty_json(obj.request_headers)
+
+    @admin.display(description=_("request body"))
+    def request_body_pretty(self, obj: ApiCall) -> str:
+        return pretty_json(obj.request_body)
+
+    @admin.display(description=_("response headers"))
+    def response_headers_pretty(self, obj: ApiCall) -> str:
+        return pretty_json(obj.response_headers)
+
+    @admin.display(description=_("response body"))
+    def response_body_pretty(self, obj: ApiCall) -> str:
+        return pretty_json(obj.response_body)

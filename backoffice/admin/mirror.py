@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from backoffice.admin.base import ReadOnlyInline
+from backoffice.models import ChatConversation, ChatMessage, Contact, Tag, Ticket, TicketMessage
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ["name", "account", "color"]
+    list_filter = ["account"]
+    search_fields = ["name"]
+    list_select_related = ["account"]
+
+
+@admin.register(Contact)
+class ContactAdmin(admin.ModelAdmin):
+    list_display = [
+        "display_name",
+        "email",
+        "phone",
+        "account",
+        "vendor_id",
+        "tag_list",
+        "last_synced_at",
+    ]
+    list_display_links = ["display_name"]
+    list_filter = ["account", "account__vendor"]
+    search_fields = ["first_name", "last_name", "email", "phone", "=vendor_id"]
+    list_select_related = ["account"]
+    autocomplete_fields = ["tags"]
+    readonly_fields = ["last_synced_at", "created_at", "updated_at"]
+    show_full_result_count = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Contact]:
+        return super().get_queryset(request).prefetch_related("tags")
+
+    @admin.display(description=_("name"), ordering="last_name")
+    def display_name(self, obj: Contact) -> str:
+        return obj.display_name
+
+    @admin.display(description=_("tags"))
+    def tag_list(self, obj: Contact) -> str:
+        return ", ".join(tag.name for tag in obj.tags.all())
+
+
+class TicketMessageInline(ReadOnlyInline):
+    model = TicketMessage
+    fields = ["kind", "author", "sent_at", "body_type", "body"]
+    readonly_fields = fields
+
+
+@admin.register(Ticket)
+class TicketAdmin(admin.ModelAdmin):
+    list_display = ["vendor_id", "subject", "contact", "account", "status", "vendor_updated_at"]
+    list_display_links = ["vendor_id", "subject"]
+    list_filter = ["account", "status"]
+    search_fields = ["=vendor_id", "subject", "contact__email", "contact__last_name"]
+    list_select_related = ["account", "contact"]
+    autocomplete_fields = ["contact"]
+    readonly_fields = ["last_synced_at"]
+    inlines = [TicketMessageInline]
+    show_full_result_count = False
+
+
+@admin.register(TicketMessage)
+class TicketMessageAdmin(admin.ModelAdmin):
+    list_display = ["ticket", "kind", "author", "sent_at"]
+    list_filter = ["kind", "ticket__account"]
+    search_fields = ["=ticket__vendor_id", "author"]
+    list_select_related = ["ticket"]
+    autocomplete_fields = ["ticket"]
+    show_full_result_count = False
+
+
+class ChatMessageInline(ReadOnlyInline):
+    model = ChatMessage
+    fields = ["sender", "agent_ref", "sent_at", "text"]
+    readonly_fields = fields
+
+
+@admin.register(ChatConversation)
+class ChatConversationAdmin(admin.ModelAdmin):
+    list_display = ["vendor_id", "account", "contact", "status", "assignee", "last_message_at"]
+    list_filter = ["account", "account__vendor", "status"]
+    search_fields = ["=vendor_id", "contact__email", "contact__last_name", "assignee"]
+    list_select_related = ["account", "contact"]
+    autocomplete_fields = ["contact"]
+    readonly_fields = ["last_synced_at"]
+    inlines = [ChatMessageInline]
+    show_full_result_count = False
+
+
+@admin.register(ChatMessage)
+class ChatMessageAdmin(admin.ModelAdmin):
+    list_display = ["conversation", "sender", "agent_ref", "sent_at"]
+    list_filter = ["sender", "conversation__account"]
+    search_fields = ["=conversation__vendor_id", "=vendor_id"]
+    list_select_related = ["conversation", "conversation__account"]
+    autocomplete_fields = ["conversation"]
+    show_full_result_count = False

@@ -1,0 +1,16 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from backoffice.services import credentials_reencrypt
+
+
+class Command(BaseCommand):
+    help = (
+        "Re-encrypt every stored vendor credential with the newest key in FIELD_ENCRYPTION_KEY "
+        "(the first one). Run after putting a new key in front; then drop the old keys."
+    )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        count = credentials_reencrypt()
+        self.stdout.write(self.style.SUCCESS(f"Re-encrypted the credentials of {count} accounts."))
