@@ -1,0 +1,412 @@
+"""The one HTTP transport every vendor request goes through.
+
+A ``Transport`` owns a ``requests.Session`` and applies, in one place: the base URL, the query
+string (built here, so the bytes on the wire are predictable), authentication, the
+``User-Agent`` and ``Accept`` headers, JSON encoding, the (connect, read) timeout, TLS
+verification, the refusal to follow redirects, response parsing, the status-to-error mapping
+(``connectors.errors.error_from_response``) and the audit hooks.
+
+Hooks, in the order they run for each HTTP attempt:
+
+1. ``rate_limiter()`` — may block until a token is free, or raise to defer the call;
+2. ``before_send(CallStart)`` — just before the request leaves (the back-office writes and
+   commits an in-flight audit row here);
+3. ``recorder(CallRecord)`` — exactly once per attempt that ``before_send`` announced, whatever
+   the outcome: success, an error status, a connection failure.
+
+Exceptions raised by any hook propagate to the caller unchanged: a ``before_send`` failure means
+the request is not sent, a ``recorder`` failure surfaces after the attempt (replacing its result
+or its error, which stays chained as ``__context__``). Hooks are the caller's code; hiding their
+failures would hide lost audit rows.
+
+Credentials never leave this module: the ``Authorization`` header is shown as ``[redacted]`` and
+every secret the client registers is scrubbed from URLs, bodies, headers and error messages
+before they reach a hook or an exception.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import time
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Final
+from urllib.parse import quote, urlsplit
+
+import requests
+import urllib3.exceptions
+
+from connectors import USER_AGENT
+from connectors.auth import REDACTED, BasicAuth, BearerAuth
+from connectors.errors import TransportError, VendorError, error_from_response
+
+__all__ = [
+    "JSON_CONTENT_TYPE",
+    "BasicAuth",
+    "BearerAuth",
+    "BeforeSend",
+    "CallRecord",
+    "CallStart",
+    "RateLimiter",
+    "Recorder",
+    "Transport",
+    "encode_json",
+    "encode_query",
+]
+
+JSON_CONTENT_TYPE: Final = "application/json; charset=utf-8"
+OCTET_STREAM: Final = "application/octet-stream"
+BODY_LIMIT: Final = 8192
+MAX_CONNECT_TIMEOUT: Final = 10.0
+# Response headers worth keeping in the audit trail.
+RECORDED_RESPONSE_HEADERS: Final = frozenset(
+    {"content-type", "content-length", "date", "location", "retry-after", "x-request-id"}
+    | {"request-id"}
+)
+
+Query = Sequence[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class CallStart:
+    """An HTTP attempt about to leave. ``call_id`` matches the ``CallRecord`` that follows."""
+
+    call_id: str
+    vendor: str
+    method: str
+    url: str
+    request_headers: dict[str, str]
+    request_body: str | None
+    idempotent: bool
+    started_at: datetime
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    """The outcome of one HTTP attempt, handed to the recorder exactly once."""
+
+    call_id: str
+    vendor: str
+    method: str
+    url: str
+    request_headers: dict[str, str]
+    request_body: str | None
+    idempotent: bool
+    started_at: datetime
+    status: int | None
+    response_headers: dict[str, str]
+    response_body: str | None
+    duration_ms: float
+    request_id: str | None
+    error: VendorError | None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+Recorder = Callable[[CallRecord], None]
+BeforeSend = Callable[[CallStart], None]
+RateLimiter = Callable[[], None]
+
+
+def encode_json(obj: object) -> bytes:
+    """JSON encoded once, compact, UTF-8: Content-Length is then the byte length."""
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def encode_query(pairs: Iterable[tuple[str, str]]) -> str:
+    """``k=v&...`` with spaces as ``%20`` and ``+`` as ``%2B`` (not form-style ``+``).
+
+    Brackets stay literal in keys (``status_id[]``), the way the vendors' own examples write them.
+    """
+    return "&".join(f"{quote(k, safe='[]')}={quote(v, safe='')}" for k, v in pairs)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _truncate(text: str, limit: int = BODY_LIMIT) -> str:
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}…[truncated: {len(text)} characters in all]"
+
+
+class Transport:
+    """One vendor account's HTTP channel. Clients call ``request`` and nothing else."""
+
+    def __init__(
+        self,
+        *,
+        vendor: str,
+        base_url: str,
+        auth: BasicAuth | BearerAuth,
+        timeout: float = 30.0,
+        session: requests.Session | None = None,
+        recorder: Recorder | None = None,
+        before_send: BeforeSend | None = None,
+        rate_limiter: RateLimiter | None = None,
+    ) -> None:
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("https", "http") or not parts.hostname:
+            raise ValueError("base_url must be an absolute https:// URL")
+        if parts.username is not None or parts.password is not None:
+            raise ValueError("base_url must not carry credentials")
+        if parts.query or parts.fragment:
+            raise ValueError("base_url must not have a query string or a fragment")
+        if parts.scheme == "http" and not _is_loopback(parts.hostname):
+            # Credentials travel in a header: plain HTTP only to a local simulator.
+            raise ValueError("base_url must use https:// (http:// only for loopback hosts)")
+        if not timeout > 0:
+            raise ValueError("timeout must be positive")
+        self.vendor = vendor
+        self.base_url = base_url.rstrip("/")
+        self.timeout = (min(MAX_CONNECT_TIMEOUT, float(timeout)), float(timeout))
+        self._auth = auth
+        self._secrets = tuple(
+            sorted({s for s in auth.secrets if len(s) >= 4}, key=len, reverse=True)
+        )
+        self._session = session or requests.Session()
+        self._recorder = recorder
+        self._before_send = before_send
+        self._rate_limiter = rate_limiter
+
+    def __repr__(self) -> str:
+        return f"Transport(vendor={self.vendor!r}, base_url={self.base_url!r})"
+
+    def close(self) -> None:
+        self._session.close()
+
+    def url(self, path: str, query: Query = ()) -> str:
+        """The full URL for a path relative to the base URL (path segments already quoted)."""
+        url = f"{self.base_url}/{path.lstrip('/')}"
+        encoded = encode_query(query)
+        return f"{url}?{encoded}" if encoded else url
+
+    def scrub(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, REDACTED)
+        return text
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: Query = (),
+        json_body: object = None,
+        content: bytes | None = None,
+        idempotent: bool,
+    ) -> Any:
+        """Send one request; return the parsed JSON body (None when empty) or raise.
+
+        ``json_body`` (any JSON value but None) is sent as compact UTF-8 JSON, ``content`` as raw
+        ``application/octet-stream`` bytes. ``idempotent`` says whether sending it twice is
+        harmless; it decides whether a failure after sending is retryable.
+        """
+        if json_body is not None and content is not None:
+            raise ValueError("send either a JSON body or raw content, not both")
+        if self._rate_limiter is not None:
+            self._rate_limiter()
+        headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+        body: bytes | None = None
+        body_text: str | None = None
+        if json_body is not None:
+            body = encode_json(json_body)
+            headers["Content-Type"] = JSON_CONTENT_TYPE
+            body_text = self.scrub(body.decode("utf-8"))
+        elif content is not None:
+            body = bytes(content)
+            headers["Content-Type"] = OCTET_STREAM
+            body_text = f"<{len(body)} bytes {OCTET_STREAM}>"
+        prepared = self._session.prepare_request(
+            requests.Request(
+                method, self.url(path, query), headers=headers, data=body, auth=self._auth
+            )
+        )
+        url = prepared.url or ""
+        sent_headers = {
+            k: (REDACTED if k.lower() == "authorization" else self.scrub(v))
+            for k, v in prepared.headers.items()
+        }
+        start = CallStart(
+            call_id=uuid.uuid4().hex,
+            vendor=self.vendor,
+            method=method,
+            url=self.scrub(url),
+            request_headers=sent_headers,
+            request_body=body_text,
+            idempotent=idempotent,
+            started_at=datetime.now(UTC),
+        )
+        if self._before_send is not None:
+            self._before_send(start)
+
+        # requests' own merge of environment settings (proxies, REQUESTS_CA_BUNDLE); verify=True
+        # here wins over a session that had verification turned off.
+        settings = self._session.merge_environment_settings(url, {}, False, True, None)
+        if settings.get("verify") is False:
+            settings["verify"] = True
+        began = time.perf_counter()
+        try:
+            response = self._session.send(
+                prepared, timeout=self.timeout, allow_redirects=False, **settings
+            )
+        except Exception as exc:
+            # Whatever went wrong, the attempt is recorded once and surfaces as a TransportError.
+            duration = (time.perf_counter() - began) * 1000
+            error = self._transport_error(exc, method, url, idempotent)
+            if isinstance(exc, requests.RequestException):
+                exc.request = None  # the prepared request holds the Authorization header
+            self._record(start, None, {}, None, duration, None, error)
+            raise error from exc
+        duration = (time.perf_counter() - began) * 1000
+        return self._handle(start, response, duration, idempotent)
+
+    def _handle(
+        self, start: CallStart, response: requests.Response, duration: float, idempotent: bool
+    ) -> Any:
+        raw = response.content or b""
+        text = self.scrub(raw.decode("utf-8", errors="replace"))
+        recorded_body = _truncate(text) if raw else None
+        kept = {
+            k.lower(): self.scrub(v)
+            for k, v in response.headers.items()
+            if k.lower() in RECORDED_RESPONSE_HEADERS or k.lower().startswith("x-ratelimit")
+        }
+        header_request_id = (
+            response.headers.get("X-Request-Id") or response.headers.get("Request-Id") or None
+        )
+        status = response.status_code
+        result: Any = None
+        error: VendorError | None = None
+        if 200 <= status < 300:
+            try:
+                result = json.loads(raw) if raw.strip() else None
+            except ValueError:
+                error = TransportError(
+                    f"HTTP {status} with a body that is not JSON",
+                    sent=True,
+                    retryable=idempotent,
+                    status=status,
+                    request_id=header_request_id,
+                    response_body=recorded_body,
+                )
+        else:
+            try:
+                parsed: object = json.loads(text) if text.strip() else None
+            except ValueError:
+                parsed = None
+            error = error_from_response(
+                status=status,
+                body=parsed,
+                response_body=recorded_body,
+                headers=response.headers,
+                reason=response.reason or "",
+            )
+        request_id = error.request_id if error is not None else header_request_id
+        self._record(start, status, kept, recorded_body, duration, request_id, error)
+        if error is not None:
+            raise error
+        return result
+
+    def _record(
+        self,
+        start: CallStart,
+        status: int | None,
+        response_headers: dict[str, str],
+        response_body: str | None,
+        duration: float,
+        request_id: str | None,
+        error: VendorError | None,
+    ) -> None:
+        if self._recorder is None:
+            return
+        self._recorder(
+            CallRecord(
+                call_id=start.call_id,
+                vendor=start.vendor,
+                method=start.method,
+                url=start.url,
+                request_headers=start.request_headers,
+                request_body=start.request_body,
+                idempotent=start.idempotent,
+                started_at=start.started_at,
+                status=status,
+                response_headers=response_headers,
+                response_body=response_body,
+                duration_ms=round(duration, 1),
+                request_id=request_id,
+                error=error,
+            )
+        )
+
+    def _transport_error(
+        self, exc: Exception, method: str, url: str, idempotent: bool
+    ) -> TransportError:
+        where = f"{method} {self.scrub(url.split('?', 1)[0])}"
+        sent = _may_have_been_sent(exc)
+        if isinstance(exc, requests.ConnectTimeout):
+            what = f"connection timed out after {self.timeout[0]:g}s"
+        elif isinstance(exc, requests.ReadTimeout):
+            what = f"no response within {self.timeout[1]:g}s"
+        elif isinstance(exc, requests.exceptions.SSLError):
+            what = "TLS handshake or certificate verification failed"
+        elif isinstance(exc, requests.ConnectionError):
+            what = "connection failed" if not sent else "connection dropped"
+        else:
+            what = f"request failed ({type(exc).__name__})"
+        return TransportError(f"{what} ({where})", sent=sent, retryable=(not sent) or idempotent)
+
+
+_NOT_SENT = (
+    urllib3.exceptions.NewConnectionError,  # refused, unreachable, DNS (NameResolutionError)
+    urllib3.exceptions.ConnectTimeoutError,
+    urllib3.exceptions.ProxyError,
+    urllib3.exceptions.SSLError,
+)
+
+
+def _may_have_been_sent(exc: BaseException) -> bool:
+    """Could the request bytes have reached the vendor? Unknown causes count as sent."""
+    if isinstance(exc, (requests.ConnectTimeout, requests.exceptions.SSLError)):
+        return False
+    if isinstance(exc, requests.exceptions.ProxyError):
+        return False
+    if isinstance(exc, requests.ReadTimeout):
+        return True
+    if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.InvalidHeader)):
+        return False
+    if isinstance(exc, requests.ConnectionError):
+        return not _caused_by(exc, _NOT_SENT)
+    return True
+
+
+def _caused_by(exc: BaseException, kinds: tuple[type[BaseException], ...]) -> bool:
+    seen: set[int] = set()
+    pending: list[object] = [exc]
+    while pending:
+        item = pending.pop()
+        if not isinstance(item, BaseException) or id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, kinds):
+            return True
+        pending.extend(item.args)
+        pending.append(getattr(item, "reason", None))
+        pending.extend((item.__cause__, item.__context__))
+    return False
+
+
+def path_segment(value: object) -> str:
+    """One path segment, percent-encoded (a ``/`` in an id must not change the path)."""
+    return quote(str(value), safe="")
