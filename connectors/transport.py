@@ -121,9 +121,11 @@ def encode_json(obj: object) -> bytes:
 def encode_query(pairs: Iterable[tuple[str, str]]) -> str:
     """``k=v&...`` with spaces as ``%20`` and ``+`` as ``%2B`` (not form-style ``+``).
 
-    Brackets stay literal in keys (``status_id[]``), the way the vendors' own examples write them.
+    Everything but unreserved characters is percent-encoded, keys included: ``status_id[]``
+    goes out as ``status_id%5B%5D`` (which is what urllib3 would make of it anyway, and what PHP
+    decodes back to an array parameter).
     """
-    return "&".join(f"{quote(k, safe='[]')}={quote(v, safe='')}" for k, v in pairs)
+    return "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in pairs)
 
 
 def _is_loopback(host: str) -> bool:

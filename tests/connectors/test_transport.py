@@ -112,7 +112,7 @@ def test_it_ignores_credentials_from_a_netrc_file(rsps, tmp_path, monkeypatch):
 def test_it_encodes_spaces_and_plus_signs_in_the_query_like_the_vendors_do():
     assert encode_query([("value", "Muhammad Mahin")]) == "value=Muhammad%20Mahin"
     assert encode_query([("value", "+48 600 700 800")]) == "value=%2B48%20600%20700%20800"
-    assert encode_query([("status_id[]", "2")]) == "status_id[]=2"
+    assert encode_query([("status_id[]", "2")]) == "status_id%5B%5D=2"
     assert encode_query([("q", "a&b=c/ż")]) == "q=a%26b%3Dc%2F%C5%BC"
 
 

@@ -1,0 +1,296 @@
+"""Thulium (contact center) REST API client.
+
+Base URL per customer system, ``https://{system}.thulium.com/api/``; HTTP Basic auth with an API
+user. Dates go out as ``YYYY-MM-DD HH:MM`` in the system's local time (``tz``, Europe/Warsaw
+unless the account says otherwise): aware datetimes are converted into it, naive ones are taken
+as already local. Pages referenced as "vendor-docs 00N" are the vendor's own pages kept with the
+project's vendor contract.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import datetime, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import requests
+
+from connectors.pagination import DEFAULT_MAX_PAGES, offset_pages, unique_by
+from connectors.transport import (
+    BasicAuth,
+    BeforeSend,
+    RateLimiter,
+    Recorder,
+    Transport,
+    path_segment,
+)
+from connectors.types import (
+    FeedMessage,
+    ThuliumCustomer,
+    ThuliumTicket,
+    ThuliumTicketMessage,
+    as_mapping,
+    list_items,
+    unexpected,
+)
+
+__all__ = [
+    "FeedMessage",
+    "ThuliumClient",
+    "ThuliumCustomer",
+    "ThuliumTicket",
+    "ThuliumTicketMessage",
+]
+
+BODY_TYPES = ("HTML", "PLAIN")
+DEFAULT_TZ = "Europe/Warsaw"
+# The list shape is not documented: accept a bare array or the array under one of these keys.
+LIST_KEYS = ("data", "items", "customers", "tickets", "results")
+
+
+def _flag(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+class ThuliumClient:
+    vendor = "thulium"
+
+    def __init__(
+        self,
+        base_url: str,
+        username: str,
+        password: str,
+        *,
+        timeout: float = 30.0,
+        tz: tzinfo | None = None,
+        session: requests.Session | None = None,
+        recorder: Recorder | None = None,
+        before_send: BeforeSend | None = None,
+        rate_limiter: RateLimiter | None = None,
+    ) -> None:
+        self.tz: tzinfo = tz if tz is not None else ZoneInfo(DEFAULT_TZ)
+        self.transport = Transport(
+            vendor=self.vendor,
+            base_url=base_url,
+            auth=BasicAuth(username, password),
+            timeout=timeout,
+            session=session,
+            recorder=recorder,
+            before_send=before_send,
+            rate_limiter=rate_limiter,
+        )
+
+    def __repr__(self) -> str:
+        return f"ThuliumClient(base_url={self.transport.base_url!r})"
+
+    def _local(self, value: datetime, fmt: str) -> str:
+        if value.tzinfo is not None:
+            value = value.astimezone(self.tz)
+        return value.strftime(fmt)
+
+    # --- writes ---------------------------------------------------------------------------
+
+    def add_feed_record(
+        self,
+        customer_id: int | str,
+        messages: Sequence[FeedMessage | Mapping[str, Any]],
+        *,
+        type: str = "ZOWIE",  # the vendor's parameter name
+    ) -> None:
+        """vendor-docs 000: POST customers/:id/feed_records.
+
+        ``payload`` is a *string* holding the compact JSON array of messages; the vendor's
+        example body is reproduced byte for byte. The response body is empty.
+        """
+        if not messages:
+            raise ValueError("a feed record needs at least one message")
+        items = [self._feed_item(m) for m in messages]
+        payload = json.dumps(items, ensure_ascii=False, separators=(",", ":"))
+        self.transport.request(
+            "POST",
+            f"customers/{path_segment(customer_id)}/feed_records",
+            json_body={"type": type, "payload": payload},
+            idempotent=False,
+        )
+
+    def _feed_item(self, message: FeedMessage | Mapping[str, Any]) -> dict[str, Any]:
+        if isinstance(message, FeedMessage):
+            return {
+                "id": message.id,
+                "type": "text",
+                "payload": {"message": message.message},
+                "author": message.author,
+                "time": self._local(message.time, "%Y-%m-%dT%H:%M:%S"),
+            }
+        item = dict(message)  # passed through as given
+        if isinstance(item.get("time"), datetime):
+            item["time"] = self._local(item["time"], "%Y-%m-%dT%H:%M:%S")
+        return item
+
+    def reply_to_ticket(
+        self,
+        ticket_id: int | str,
+        body: str,
+        *,
+        user_login: str,
+        body_type: str = "HTML",
+        date: datetime | None = None,
+        attachments: Iterable[str] = (),
+    ) -> None:
+        """vendor-docs 001: POST tickets/:id/agent_response; the response is ``[]``.
+
+        ``body_type`` defaults to HTML on the vendor's side, so it is sent only for PLAIN: the
+        page's example body is then reproduced exactly. ``attachments`` are tokens from
+        ``upload_temporary_file``.
+        """
+        if body_type not in BODY_TYPES:
+            raise ValueError(f"body_type must be one of {', '.join(BODY_TYPES)}")
+        if not body:
+            raise ValueError("body must not be empty")
+        if not user_login:
+            raise ValueError("user_login must not be empty")
+        if isinstance(attachments, str):
+            raise TypeError("attachments must be a list of tokens, not a string")
+        payload: dict[str, Any] = {"body": body}
+        if body_type != "HTML":
+            payload["body_type"] = body_type
+        payload["user_login"] = user_login
+        if date is not None:
+            payload["date"] = self._local(date, "%Y-%m-%d %H:%M")
+        tokens = list(attachments)
+        if tokens:
+            payload["attachments"] = tokens
+        self.transport.request(
+            "POST",
+            f"tickets/{path_segment(ticket_id)}/agent_response",
+            json_body=payload,
+            idempotent=False,
+        )
+
+    def start_chat(
+        self,
+        chat_queue_id: int | str,
+        *,
+        customer_id: int | str | None = None,
+        client_id: int | str | None = None,
+        client_email: str | None = None,
+        client_name: str | None = None,
+        client_surname: str | None = None,
+    ) -> str:
+        """vendor-docs 002: POST chat_conversations/start; returns the conversation id.
+
+        Every parameter travels in the query string, in the page's order, and the body is
+        empty. Thulium matches the CRM customer by customer_id, then client_id, then e-mail.
+        """
+        params = (
+            ("chat_queue_id", chat_queue_id),
+            ("client_name", client_name),
+            ("client_surname", client_surname),
+            ("client_email", client_email),
+            ("client_id", client_id),
+            ("customer_id", customer_id),
+        )
+        query = [(k, str(v)) for k, v in params if v is not None]
+        body = self.transport.request(
+            "POST", "chat_conversations/start", query=query, idempotent=False
+        )
+        conversation_id = as_mapping(body, "chat start response").get("conversation_id")
+        if not conversation_id:
+            raise unexpected("no conversation_id")
+        return str(conversation_id)
+
+    def upload_temporary_file(self, filename: str, content: bytes) -> str:
+        """Vendor docs, temporary files: POST temporary_files?filename=..., raw bytes.
+
+        Returns the token to list in ``reply_to_ticket(attachments=...)``; it lives 24 hours.
+        """
+        if not filename:
+            raise ValueError("filename must not be empty")
+        body = self.transport.request(
+            "POST",
+            "temporary_files",
+            query=[("filename", filename)],
+            content=content,
+            idempotent=False,
+        )
+        token = as_mapping(body, "upload response").get("token")
+        if not token:
+            raise unexpected("no token")
+        return str(token)
+
+    # --- reads ----------------------------------------------------------------------------
+
+    def _list(
+        self, path: str, query: list[tuple[str, str]], page_size: int, max_pages: int
+    ) -> Iterator[Any]:
+        def fetch(offset: int, limit: int) -> tuple[list[Any], int | None]:
+            page = [*query, ("limit", str(limit)), ("offset", str(offset))]
+            body = self.transport.request("GET", path, query=page, idempotent=True)
+            return list_items(body, LIST_KEYS), None
+
+        return offset_pages(fetch, page_size=page_size, max_pages=max_pages, what=f"thulium {path}")
+
+    def iter_customers(
+        self,
+        *,
+        page_size: int = 100,
+        max_pages: int = DEFAULT_MAX_PAGES,
+        include_custom_fields: bool = True,
+        **filters: object,
+    ) -> Iterator[ThuliumCustomer]:
+        """Vendor docs, CRM: GET customers?limit&offset&email&phone_number...
+
+        ``filters`` are the vendor's query parameters (``email=``, ``phone_number=``, ...).
+        """
+        query = [(k, _flag(v)) for k, v in filters.items() if v is not None]
+        if include_custom_fields:
+            query.append(("include_custom_fields", "true"))
+        items = self._list("customers", query, page_size, max_pages)
+        customers = (ThuliumCustomer.from_api(item, self.tz) for item in items)
+        yield from unique_by(customers, lambda c: c.customer_id)
+
+    def get_customer(self, customer_id: int | str) -> ThuliumCustomer:
+        """Vendor docs, CRM: GET customers/:id."""
+        body = self.transport.request(
+            "GET",
+            f"customers/{path_segment(customer_id)}",
+            query=[("include_custom_fields", "true")],
+            idempotent=True,
+        )
+        return ThuliumCustomer.from_api(body, self.tz)
+
+    def iter_tickets(
+        self,
+        *,
+        date_from: datetime | None = None,
+        customer_id: int | str | None = None,
+        status_ids: Iterable[int | str] = (),
+        page_size: int = 100,
+        max_pages: int = DEFAULT_MAX_PAGES,
+    ) -> Iterator[ThuliumTicket]:
+        """Vendor docs, tickets: GET tickets?limit&offset&date_from&customer_id&status_id[]=...
+
+        ``date_from`` is the minimum modification date.
+        """
+        query: list[tuple[str, str]] = []
+        if date_from is not None:
+            query.append(("date_from", self._local(date_from, "%Y-%m-%d %H:%M")))
+        if customer_id is not None:
+            query.append(("customer_id", str(customer_id)))
+        query.extend(("status_id[]", str(s)) for s in status_ids)
+        items = self._list("tickets", query, page_size, max_pages)
+        tickets = (ThuliumTicket.from_api(item, self.tz) for item in items)
+        yield from unique_by(tickets, lambda t: t.ticket_id)
+
+    def get_ticket(self, ticket_id: int | str) -> ThuliumTicket:
+        """Vendor docs, tickets: GET tickets/:id, with its MAIL / REPLY / COMMENT messages."""
+        body = self.transport.request("GET", f"tickets/{path_segment(ticket_id)}", idempotent=True)
+        return ThuliumTicket.from_api(body, self.tz)
+
+    def check_connection(self) -> None:
+        """One cheap authenticated read (GET customers?limit=1); raises a VendorError if refused."""
+        self.transport.request("GET", "customers", query=[("limit", "1")], idempotent=True)
