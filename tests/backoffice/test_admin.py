@@ -174,3 +174,38 @@ def test_it_refuses_a_base_url_off_the_vendor_hosts_in_the_form(owner_client: Cl
     )
     assert response.status_code == 200
     assert "api.helpcrunch.com" in str(response.context["adminform"].form.errors["base_url"])
+
+
+def test_it_counts_a_huge_unfiltered_audit_list_from_statistics(owner_client: Client) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from backoffice.admin.pagination import EstimatedCountPaginator
+
+    ApiCallFactory.create_batch(3)
+    url = reverse("admin:backoffice_apicall_changelist")
+    original = EstimatedCountPaginator.exact_below
+    EstimatedCountPaginator.exact_below = 0
+    try:
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE backoffice_apicall")
+        with CaptureQueriesContext(connection) as queries:
+            page = owner_client.get(url)
+    finally:
+        EstimatedCountPaginator.exact_below = original
+    assert page.context["cl"].result_count == 3
+    counted = [
+        q["sql"] for q in queries if "COUNT(*)" in q["sql"].upper() and "apicall" in q["sql"]
+    ]
+    if connection.vendor == "postgresql":
+        assert counted == []  # the estimate answered; no scan of the table
+    else:
+        assert len(counted) == 1  # SQLite has no statistics to ask: an exact count
+
+
+def test_it_counts_a_filtered_audit_list_exactly(owner_client: Client) -> None:
+    ApiCallFactory.create_batch(2)
+    ApiCallFactory(status_code=503)
+    response = owner_client.get(reverse("admin:backoffice_apicall_changelist"), {"outcome": "5xx"})
+    assert response.context["cl"].result_count == 1
