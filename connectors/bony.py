@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
-from connectors.errors import NotFound, PageLimitExceeded, VendorError
+from connectors.errors import PageLimitExceeded, VendorError
 from connectors.pagination import check_paging
 from connectors.transport import (
     BearerAuth,
@@ -156,19 +156,15 @@ class BonyClient:
     def check_connection(self) -> None:
         """One cheap authenticated read: a lookup by an e-mail no contact can have.
 
-        A 404 that carries the vendor's own error message counts as "authenticated, nothing
-        found"; a bare 404 (wrong base URL) and 401 / 403 raise.
+        The lookup answers an empty page when nothing matches, so any error means the token or
+        the base URL is wrong (401 / 403, or a 404 for a path that does not exist).
         """
-        try:
-            self.transport.request(
-                "GET",
-                "contact/by_custom_field",
-                query=[("name", "email"), ("value", PROBE_EMAIL)],
-                idempotent=True,
-            )
-        except NotFound as error:
-            if not error.errors:
-                raise
+        self.transport.request(
+            "GET",
+            "contact/by_custom_field",
+            query=[("name", "email"), ("value", PROBE_EMAIL)],
+            idempotent=True,
+        )
 
     # --- writes ---------------------------------------------------------------------------
 

@@ -401,20 +401,10 @@ def test_it_checks_the_connection_with_a_lookup_that_cannot_match(rsps, client):
     )
 
 
-def test_it_counts_a_vendor_not_found_as_a_working_connection(rsps, client):
-    rsps.get(
-        f"{API}/contact/by_custom_field",
-        status=404,
-        json={"status": "error", "message": "Contact not found.", "data": []},
-    )
-
-    client.check_connection()
-
-
 @pytest.mark.parametrize(
     ("status", "body", "cls"),
     [
-        (404, "<html>Not Found</html>", NotFound),
+        (404, '{"status":"error","message":"Not Found.","data":[]}', NotFound),
         (
             401,
             '{"status":"error","message":"API Token is invalid.","data":[]}',
