@@ -1,0 +1,213 @@
+"""Fault injection: random rates and a deterministic queue of scripted faults.
+
+Kinds of fault:
+- `error`: answer `status` (default 503) with a gateway's HTML page; the request is not performed.
+- `rate_limit`: answer the vendor's own 429 body with `Retry-After: retry_after`; not performed.
+- `drop`: close the connection without answering; not performed.
+- `slow`: perform the request, then wait `seconds` before answering, so a client whose timeout is
+  shorter gives up on a write that *did* happen (the vendor's side is already changed).
+- `drop_after_write`: perform the request, then close the connection without answering: a vendor
+  that did the write but whose response was lost.
+
+A scripted fault applies to the next `times` requests that match its `vendor`, `method` and
+`path_prefix` (each optional; the prefix is compared with the full path, e.g.
+`/bony/api/v1/contact`, and with the path below the vendor's mount, e.g. `/contact`). Scripted
+faults are consumed in the order they were pushed and win over the random rates, which are rolled
+on a `random.Random` seeded from the sandbox's seed, so the same requests meet the same faults.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+
+KINDS = ("error", "slow", "drop", "drop_after_write", "rate_limit")
+VENDORS = ("thulium", "helpcrunch", "bony")
+
+
+@dataclass(frozen=True)
+class Fault:
+    kind: str
+    status: int = 503
+    seconds: float = 0.0
+    retry_after: int = 1
+
+    @property
+    def performs_request(self) -> bool:
+        return self.kind in ("slow", "drop_after_write")
+
+
+@dataclass
+class ScriptedFault:
+    fault: Fault
+    vendor: str | None = None
+    method: str | None = None
+    path_prefix: str | None = None
+    times: int = 1
+
+    def matches(self, vendor: str, method: str, path: str, relative_path: str) -> bool:
+        if self.vendor is not None and self.vendor != vendor:
+            return False
+        if self.method is not None and self.method.upper() != method:
+            return False
+        prefix = self.path_prefix
+        return prefix is None or path.startswith(prefix) or relative_path.startswith(prefix)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            **asdict(self.fault),
+            "vendor": self.vendor,
+            "method": self.method,
+            "path_prefix": self.path_prefix,
+            "times": self.times,
+        }
+
+
+@dataclass(frozen=True)
+class FaultRates:
+    """Probabilities (0-1) rolled once per vendor request, in this order."""
+
+    error: float = 0.0
+    error_status: int = 503
+    drop: float = 0.0
+    rate_limit: float = 0.0
+    retry_after: int = 1
+    slow: float = 0.0
+    slow_seconds: float = 5.0
+    vendors: tuple[str, ...] = ()  # empty: every vendor
+
+    def to_json(self) -> dict[str, object]:
+        return {**asdict(self), "vendors": list(self.vendors)}
+
+
+class FaultPlan:
+    """The current rates and scripted queue. Not thread-safe: the server holds its lock."""
+
+    def __init__(self, rates: FaultRates | None = None, *, seed: int = 1) -> None:
+        self.initial_rates = rates or FaultRates()
+        self.seed = seed
+        self.reset()
+
+    def reset(self) -> None:
+        self.rates = self.initial_rates
+        self.queue: list[ScriptedFault] = []
+        self.rng = random.Random(f"{self.seed}:faults")
+
+    def push(self, scripted: ScriptedFault) -> None:
+        self.queue.append(scripted)
+
+    def clear(self) -> None:
+        self.rates = FaultRates()
+        self.queue.clear()
+
+    def next_fault(self, vendor: str, method: str, path: str, relative_path: str) -> Fault | None:
+        for scripted in self.queue:
+            if scripted.matches(vendor, method, path, relative_path):
+                scripted.times -= 1
+                if scripted.times <= 0:
+                    self.queue.remove(scripted)
+                return scripted.fault
+        rates = self.rates
+        if rates.vendors and vendor not in rates.vendors:
+            return None
+        roll = self.rng.random()
+        for probability, fault in (
+            (rates.error, Fault("error", status=rates.error_status)),
+            (rates.drop, Fault("drop")),
+            (rates.rate_limit, Fault("rate_limit", retry_after=rates.retry_after)),
+            (rates.slow, Fault("slow", seconds=rates.slow_seconds)),
+        ):
+            if roll < probability:
+                return fault
+            roll -= probability
+        return None
+
+    def to_json(self) -> dict[str, object]:
+        return {"rates": self.rates.to_json(), "queue": [s.to_json() for s in self.queue]}
+
+
+# --- reading faults from JSON (the control endpoint) -----------------------------------------
+
+
+def scripted_from_json(payload: object) -> ScriptedFault:
+    if not isinstance(payload, dict):
+        raise ValueError("each fault must be an object")
+    _reject_unknown(
+        payload,
+        {"kind", "status", "seconds", "retry_after", "vendor", "method", "path_prefix", "times"},
+    )
+    kind = payload.get("kind")
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {', '.join(KINDS)}")
+    vendor = _optional_str(payload, "vendor")
+    if vendor is not None and vendor not in VENDORS:
+        raise ValueError(f"vendor must be one of {', '.join(VENDORS)}")
+    fault = Fault(
+        kind=str(kind),
+        status=_status(_number(payload, "status", 503)),
+        seconds=_number(payload, "seconds", 0.0),
+        retry_after=int(_number(payload, "retry_after", 1)),
+    )
+    times = int(_number(payload, "times", 1))
+    if times < 1:
+        raise ValueError("times must be at least 1")
+    method = _optional_str(payload, "method")
+    return ScriptedFault(
+        fault=fault,
+        vendor=vendor,
+        method=method.upper() if method else None,
+        path_prefix=_optional_str(payload, "path_prefix"),
+        times=times,
+    )
+
+
+def rates_from_json(payload: Mapping[str, object], current: FaultRates) -> FaultRates:
+    """`current` with the fields present in `payload` changed."""
+    _reject_unknown(payload, set(FaultRates.__dataclass_fields__))
+    vendors = payload.get("vendors", list(current.vendors))
+    if not isinstance(vendors, list) or any(v not in VENDORS for v in vendors):
+        raise ValueError(f"vendors must be a list drawn from {', '.join(VENDORS)}")
+    return FaultRates(
+        error=_probability(payload, "error", current.error),
+        error_status=_status(_number(payload, "error_status", current.error_status)),
+        drop=_probability(payload, "drop", current.drop),
+        rate_limit=_probability(payload, "rate_limit", current.rate_limit),
+        retry_after=int(_number(payload, "retry_after", current.retry_after)),
+        slow=_probability(payload, "slow", current.slow),
+        slow_seconds=_number(payload, "slow_seconds", current.slow_seconds),
+        vendors=tuple(str(v) for v in vendors),
+    )
+
+
+def _reject_unknown(payload: Mapping[str, object], known: set[str]) -> None:
+    unknown = sorted(set(payload) - known)
+    if unknown:
+        raise ValueError(f"unknown keys: {', '.join(unknown)}")
+
+
+def _number(payload: Mapping[str, object], name: str, default: float) -> float:
+    value = payload.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise ValueError(f"{name} must be a non-negative number")
+    return float(value)
+
+
+def _probability(payload: Mapping[str, object], name: str, default: float) -> float:
+    value = _number(payload, name, default)
+    if value > 1:
+        raise ValueError(f"{name} is a probability, between 0 and 1")
+    return value
+
+
+def _status(value: float) -> int:
+    if not 400 <= value <= 599:
+        raise ValueError("status must be an HTTP error status (400-599)")
+    return int(value)
+
+
+def _optional_str(payload: Mapping[str, object], name: str) -> str | None:
+    value = payload.get(name)
+    if value is not None and not isinstance(value, str):
+        raise ValueError(f"{name} must be a string")
+    return value

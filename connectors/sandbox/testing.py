@@ -1,0 +1,156 @@
+"""Run a sandbox inside a test process: `running_sandbox()` serves it from a daemon thread on an
+ephemeral loopback port and yields a `SandboxHandle`.
+
+    with running_sandbox(contacts=12, limits={"bony": 5}) as sandbox:
+        client = BonyClient("sandbox", base_url=sandbox.bony_url)
+        sandbox.inject("drop_after_write", vendor="bony", method="POST")
+        ...
+        assert sandbox.received("bony")[-1]["status"] is None
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from connectors.sandbox.core import Sandbox, SandboxOptions
+from connectors.sandbox.faults import KINDS, Fault, FaultRates, ScriptedFault, rates_from_json
+from connectors.sandbox.limits import DEFAULT_WINDOW
+from connectors.sandbox.seed import DEFAULT_CONTACTS, DEFAULT_SEED
+from connectors.sandbox.server import SandboxServer, create_server
+from connectors.sandbox.state import SandboxState
+
+
+@dataclass
+class SandboxHandle:
+    sandbox: Sandbox
+    server: SandboxServer
+
+    @property
+    def base_url(self) -> str:
+        return self.server.base_url
+
+    @property
+    def thulium_url(self) -> str:
+        return f"{self.base_url}/thulium/api"
+
+    @property
+    def helpcrunch_url(self) -> str:
+        return f"{self.base_url}/helpcrunch/v1"
+
+    @property
+    def bony_url(self) -> str:
+        return f"{self.base_url}/bony/api/v1"
+
+    @property
+    def state(self) -> SandboxState:
+        """The live data; hold `state.lock` to change it while the server runs."""
+        return self.sandbox.state
+
+    def received(self, vendor: str | None = None) -> list[dict[str, object]]:
+        """The journal of vendor requests, oldest first (see `core.Sandbox._record`)."""
+        return self.sandbox.received(vendor)
+
+    def reset(self, *, seed: int | None = None, contacts: int | None = None) -> None:
+        """Reseed; faults, limits, rate-limit counters and the journal back to the start."""
+        self.sandbox.reset(seed=seed, contacts=contacts)
+
+    def inject(
+        self,
+        kind: str,
+        *,
+        vendor: str | None = None,
+        method: str | None = None,
+        path_prefix: str | None = None,
+        times: int = 1,
+        status: int = 503,
+        seconds: float = 0.0,
+        retry_after: int = 1,
+    ) -> None:
+        """Script a fault for the next `times` matching requests (kinds: see `faults.py`)."""
+        if kind not in KINDS:
+            raise ValueError(f"unknown fault kind {kind!r}")
+        scripted = ScriptedFault(
+            fault=Fault(kind, status=status, seconds=seconds, retry_after=retry_after),
+            vendor=vendor,
+            method=method.upper() if method else None,
+            path_prefix=path_prefix,
+            times=times,
+        )
+        with self.sandbox.lock:
+            self.sandbox.faults.push(scripted)
+
+    def set_rates(self, **rates: object) -> None:
+        """Change fault rates: error, drop, rate_limit, slow (0-1), error_status, retry_after,
+        slow_seconds, vendors (list)."""
+        with self.sandbox.lock:
+            self.sandbox.faults.rates = rates_from_json(rates, self.sandbox.faults.rates)
+
+    def clear_faults(self) -> None:
+        with self.sandbox.lock:
+            self.sandbox.faults.clear()
+
+    def set_limits(
+        self,
+        *,
+        thulium: int | None = None,
+        helpcrunch: int | None = None,
+        bony: int | None = None,
+        window_seconds: float | None = None,
+    ) -> None:
+        """Calls allowed per credential per window (0 = unlimited); counters restart."""
+        given = {"thulium": thulium, "helpcrunch": helpcrunch, "bony": bony}
+        with self.sandbox.lock:
+            self.sandbox.limiter.configure(
+                {vendor: n for vendor, n in given.items() if n is not None}, window_seconds
+            )
+
+
+@contextmanager
+def running_sandbox(
+    *,
+    seed: int = DEFAULT_SEED,
+    contacts: int = DEFAULT_CONTACTS,
+    thulium_users: Mapping[str, str] | None = None,
+    helpcrunch_keys: Iterable[str] = (),
+    bony_tokens: Mapping[str, str] | None = None,
+    limits: Mapping[str, int] | None = None,
+    window: float = DEFAULT_WINDOW,
+    rates: FaultRates | None = None,
+    journal_size: int = 10_000,
+    log: bool = False,
+) -> Iterator[SandboxHandle]:
+    """Serve a sandbox on 127.0.0.1 and an ephemeral port until the block ends.
+
+    Credentials given here are added to the default ones (`sandbox` everywhere, `sandbox-viber`
+    for Bony's Viber channel); `bony_tokens` maps token → `messenger` | `viber`. `limits` are
+    calls per `window` seconds per credential, merged over the vendors' own.
+    """
+    options = SandboxOptions(
+        seed=seed,
+        contacts=contacts,
+        window=window,
+        rates=rates or FaultRates(),
+        journal_size=journal_size,
+        log=log,
+    )
+    options.thulium_users.update(thulium_users or {})
+    options.helpcrunch_keys += tuple(helpcrunch_keys)
+    options.bony_tokens.update(bony_tokens or {})
+    options.limits.update(limits or {})
+    server = create_server(Sandbox(options), "127.0.0.1", 0)
+    thread = threading.Thread(
+        target=server.serve_forever,
+        kwargs={"poll_interval": 0.05},
+        daemon=True,
+        name="sandbox-server",
+    )
+    thread.start()
+    try:
+        yield SandboxHandle(server.sandbox, server)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
