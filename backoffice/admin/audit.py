@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.admin.base import AuditTableAdmin, ReadOnlyInline, admin_link
@@ -33,11 +34,11 @@ class StatusClassFilter(admin.SimpleListFilter):
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
         return [
-            ("2xx", _("Success (2xx)")),
-            ("429", _("Rate limited (429)")),
-            ("4xx", _("Refused (4xx)")),
-            ("5xx", _("Vendor error (5xx)")),
-            ("none", _("No response")),
+            ("2xx", gettext("Success (2xx)")),
+            ("429", gettext("Rate limited (429)")),
+            ("4xx", gettext("Refused (4xx)")),
+            ("5xx", gettext("Vendor error (5xx)")),
+            ("none", gettext("No response")),
         ]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[ApiCall]) -> QuerySet[ApiCall]:
@@ -54,7 +55,7 @@ class StatusClassFilter(admin.SimpleListFilter):
 
 class ApiCallInline(ReadOnlyInline):
     model = ApiCall
-    fields = [
+    fields = readonly_fields = (
         "started_at",
         "method",
         "url",
@@ -62,8 +63,7 @@ class ApiCallInline(ReadOnlyInline):
         "duration_ms",
         "vendor_request_id",
         "error_message",
-    ]
-    readonly_fields = fields
+    )
     ordering = ["id"]
 
 
@@ -84,7 +84,7 @@ class OperationAdmin(AuditTableAdmin):
     search_fields = ["=id", "=group_id", "target_label"]
     list_select_related = ["account", "actor"]
     inlines = [ApiCallInline]
-    readonly_fields = [
+    fields = readonly_fields = (
         "action",
         "account",
         "target_link",
@@ -100,8 +100,7 @@ class OperationAdmin(AuditTableAdmin):
         "created_at",
         "updated_at",
         "finished_at",
-    ]
-    fields = readonly_fields
+    )
 
     @admin.display(description=_("target"))
     def target_link(self, obj: Operation) -> str:
@@ -133,7 +132,7 @@ class ApiCallAdmin(AuditTableAdmin):
     list_filter = [StatusClassFilter, "state", "account", ("started_at", admin.DateFieldListFilter)]
     search_fields = ["=vendor_request_id", "=operation__id"]
     list_select_related = ["account"]
-    readonly_fields = [
+    fields = readonly_fields = (
         "operation_link",
         "account",
         "state",
@@ -150,8 +149,7 @@ class ApiCallAdmin(AuditTableAdmin):
         "error_message",
         "started_at",
         "finished_at",
-    ]
-    fields = readonly_fields
+    )
 
     @admin.display(description=_("operation"))
     def operation_link(self, obj: ApiCall) -> str:

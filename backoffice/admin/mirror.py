@@ -50,8 +50,7 @@ class ContactAdmin(admin.ModelAdmin):
 
 class TicketMessageInline(ReadOnlyInline):
     model = TicketMessage
-    fields = ["kind", "author", "sent_at", "body_type", "body"]
-    readonly_fields = fields
+    fields = readonly_fields = ("kind", "author", "sent_at", "body_type", "body")
 
 
 @admin.register(Ticket)
@@ -79,8 +78,7 @@ class TicketMessageAdmin(admin.ModelAdmin):
 
 class ChatMessageInline(ReadOnlyInline):
     model = ChatMessage
-    fields = ["sender", "agent_ref", "sent_at", "text"]
-    readonly_fields = fields
+    fields = readonly_fields = ("sender", "agent_ref", "sent_at", "text")
 
 
 @admin.register(ChatConversation)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import QuerySet
@@ -26,7 +28,7 @@ class EstimatedCountPaginator(Paginator):
         return super().count
 
     @staticmethod
-    def _estimate(qs: QuerySet) -> int | None:  # type: ignore[type-arg]
+    def _estimate(qs: QuerySet[Any]) -> int | None:
         connection = connections[qs.db]
         if connection.vendor != "postgresql":
             return None
