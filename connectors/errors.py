@@ -1,4 +1,4 @@
-"""The error tree every connector raises, and the one place an HTTP status becomes an error class.
+"""The error tree every connector raises, and the one place a failed call becomes an error.
 
 Every error carries what a caller needs to decide and to explain:
 
@@ -12,6 +12,9 @@ Every error carries what a caller needs to decide and to explain:
   anything (see ``TransportError`` for the cases that depend on idempotency);
 - ``response_body``: the response text, truncated and with credentials scrubbed.
 
+``error_from_response`` maps an error status, ``error_from_exception`` a failure without a
+response; ``error_class_for_status`` is the single status-to-class table.
+
 ``str(error)`` is the vendor's own words (``"Invalid request; This value should be of type
 numeric."``), so it can be shown to staff as is. Credentials never reach an error: the transport
 scrubs them from everything it hands over.
@@ -24,6 +27,9 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+import requests
+import urllib3.exceptions
+
 __all__ = [
     "AuthenticationError",
     "Forbidden",
@@ -35,6 +41,7 @@ __all__ = [
     "TransportError",
     "VendorError",
     "error_class_for_status",
+    "error_from_exception",
     "error_from_response",
     "parse_retry_after",
     "vendor_error_details",
@@ -248,3 +255,67 @@ def error_from_response(
             message, retry_after=parse_retry_after(headers.get("Retry-After")), **common
         )
     return cls(message, **common)
+
+
+def error_from_exception(
+    exc: BaseException, *, where: str, timeout: tuple[float, float], idempotent: bool
+) -> TransportError:
+    """The one mapping from a failure without a response to a ``TransportError``.
+
+    ``where`` names the call (method and URL without its query, credentials already scrubbed).
+    The original exception's text is not copied: it is chained by the caller instead.
+    """
+    sent = may_have_been_sent(exc)
+    if isinstance(exc, requests.ConnectTimeout):
+        what = f"connection timed out after {timeout[0]:g}s"
+    elif isinstance(exc, requests.ReadTimeout):
+        what = f"no response within {timeout[1]:g}s"
+    elif isinstance(exc, requests.exceptions.SSLError):
+        what = "TLS handshake or certificate verification failed"
+    elif isinstance(exc, requests.ConnectionError):
+        what = "connection dropped" if sent else "connection failed"
+    else:
+        what = f"request failed ({type(exc).__name__})"
+    return TransportError(f"{what} ({where})", sent=sent, retryable=(not sent) or idempotent)
+
+
+_NOT_SENT = (
+    urllib3.exceptions.NewConnectionError,  # refused, unreachable, DNS (NameResolutionError)
+    urllib3.exceptions.ConnectTimeoutError,
+    urllib3.exceptions.ProxyError,
+    urllib3.exceptions.SSLError,
+)
+
+
+def may_have_been_sent(exc: BaseException) -> bool:
+    """Could the request bytes have reached the vendor? Unknown causes count as sent."""
+    not_sent = (
+        requests.ConnectTimeout,
+        requests.exceptions.SSLError,
+        requests.exceptions.ProxyError,
+        requests.exceptions.InvalidURL,
+        requests.exceptions.InvalidHeader,
+    )
+    if isinstance(exc, not_sent):
+        return False
+    if isinstance(exc, requests.ReadTimeout):
+        return True
+    if isinstance(exc, requests.ConnectionError):
+        return not _caused_by(exc, _NOT_SENT)
+    return True
+
+
+def _caused_by(exc: BaseException, kinds: tuple[type[BaseException], ...]) -> bool:
+    seen: set[int] = set()
+    pending: list[object] = [exc]
+    while pending:
+        item = pending.pop()
+        if not isinstance(item, BaseException) or id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, kinds):
+            return True
+        pending.extend(item.args)
+        pending.append(getattr(item, "reason", None))
+        pending.extend((item.__cause__, item.__context__))
+    return False

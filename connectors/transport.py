@@ -3,8 +3,8 @@
 A ``Transport`` owns a ``requests.Session`` and applies, in one place: the base URL, the query
 string (built here, so the bytes on the wire are predictable), authentication, the
 ``User-Agent`` and ``Accept`` headers, JSON encoding, the (connect, read) timeout, TLS
-verification, the refusal to follow redirects, response parsing, the status-to-error mapping
-(``connectors.errors.error_from_response``) and the audit hooks.
+verification, the refusal to follow redirects, response parsing, the mapping of failures to errors
+(``connectors.errors.error_from_response`` / ``error_from_exception``) and the audit hooks.
 
 Hooks, in the order they run for each HTTP attempt:
 
@@ -37,11 +37,15 @@ from typing import Any, Final
 from urllib.parse import quote, urlsplit
 
 import requests
-import urllib3.exceptions
 
 from connectors import USER_AGENT
 from connectors.auth import REDACTED, BasicAuth, BearerAuth
-from connectors.errors import TransportError, VendorError, error_from_response
+from connectors.errors import (
+    TransportError,
+    VendorError,
+    error_from_exception,
+    error_from_response,
+)
 
 __all__ = [
     "JSON_CONTENT_TYPE",
@@ -266,7 +270,10 @@ class Transport:
         except Exception as exc:
             # Whatever went wrong, the attempt is recorded once and surfaces as a TransportError.
             duration = (time.perf_counter() - began) * 1000
-            error = self._transport_error(exc, method, url, idempotent)
+            where = f"{method} {self.scrub(url.split('?', 1)[0])}"
+            error = error_from_exception(
+                exc, where=where, timeout=self.timeout, idempotent=idempotent
+            )
             if isinstance(exc, requests.RequestException):
                 exc.request = None  # the prepared request holds the Authorization header
             self._record(start, None, {}, None, duration, None, error)
@@ -351,62 +358,6 @@ class Transport:
                 error=error,
             )
         )
-
-    def _transport_error(
-        self, exc: Exception, method: str, url: str, idempotent: bool
-    ) -> TransportError:
-        where = f"{method} {self.scrub(url.split('?', 1)[0])}"
-        sent = _may_have_been_sent(exc)
-        if isinstance(exc, requests.ConnectTimeout):
-            what = f"connection timed out after {self.timeout[0]:g}s"
-        elif isinstance(exc, requests.ReadTimeout):
-            what = f"no response within {self.timeout[1]:g}s"
-        elif isinstance(exc, requests.exceptions.SSLError):
-            what = "TLS handshake or certificate verification failed"
-        elif isinstance(exc, requests.ConnectionError):
-            what = "connection failed" if not sent else "connection dropped"
-        else:
-            what = f"request failed ({type(exc).__name__})"
-        return TransportError(f"{what} ({where})", sent=sent, retryable=(not sent) or idempotent)
-
-
-_NOT_SENT = (
-    urllib3.exceptions.NewConnectionError,  # refused, unreachable, DNS (NameResolutionError)
-    urllib3.exceptions.ConnectTimeoutError,
-    urllib3.exceptions.ProxyError,
-    urllib3.exceptions.SSLError,
-)
-
-
-def _may_have_been_sent(exc: BaseException) -> bool:
-    """Could the request bytes have reached the vendor? Unknown causes count as sent."""
-    if isinstance(exc, (requests.ConnectTimeout, requests.exceptions.SSLError)):
-        return False
-    if isinstance(exc, requests.exceptions.ProxyError):
-        return False
-    if isinstance(exc, requests.ReadTimeout):
-        return True
-    if isinstance(exc, (requests.exceptions.InvalidURL, requests.exceptions.InvalidHeader)):
-        return False
-    if isinstance(exc, requests.ConnectionError):
-        return not _caused_by(exc, _NOT_SENT)
-    return True
-
-
-def _caused_by(exc: BaseException, kinds: tuple[type[BaseException], ...]) -> bool:
-    seen: set[int] = set()
-    pending: list[object] = [exc]
-    while pending:
-        item = pending.pop()
-        if not isinstance(item, BaseException) or id(item) in seen:
-            continue
-        seen.add(id(item))
-        if isinstance(item, kinds):
-            return True
-        pending.extend(item.args)
-        pending.append(getattr(item, "reason", None))
-        pending.extend((item.__cause__, item.__context__))
-    return False
 
 
 def path_segment(value: object) -> str:
