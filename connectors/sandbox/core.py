@@ -93,6 +93,7 @@ def redact(headers: Mapping[str, str]) -> dict[str, str]:
 class Sandbox:
     def __init__(self, options: SandboxOptions | None = None) -> None:
         self.options = options or SandboxOptions()
+        self.started_with = (self.options.seed, self.options.contacts)
         self.state = SandboxState()
         self.lock = self.state.lock
         self.faults = FaultPlan(self.options.rates, seed=self.options.seed)
@@ -107,11 +108,11 @@ class Sandbox:
         self.reset()
 
     def reset(self, *, seed: int | None = None, contacts: int | None = None) -> None:
-        """Reseed (the same world again unless told otherwise); faults, limits, counters and
-        the journal back to how the sandbox started."""
+        """Reseed with the seed and size the sandbox started with (or those given this time);
+        faults, limits, counters and the journal back to how the sandbox started."""
         with self.lock:
-            self.options.seed = self.options.seed if seed is None else seed
-            self.options.contacts = self.options.contacts if contacts is None else contacts
+            self.options.seed = self.started_with[0] if seed is None else seed
+            self.options.contacts = self.started_with[1] if contacts is None else contacts
             seed_state(
                 self.state,
                 seed=self.options.seed,
