@@ -31,6 +31,7 @@ from collections.abc import Mapping
 from connectors.sandbox.seed import new_bony_contact_id
 from connectors.sandbox.state import BonyChannel, BonyContact, BonyMessage, SandboxState, utcnow
 from connectors.sandbox.wire import (
+    INVALID_JSON,
     Problem,
     Request,
     Response,
@@ -105,7 +106,7 @@ class BonyApi:
                 self.routes, request, not_found="Not Found.", not_allowed="405 Method Not Allowed."
             )
         except Problem as problem:
-            if problem.errors[0][0] == "body":  # the shared JSON parser's refusal
+            if problem.errors[0][0] == INVALID_JSON:  # the shared parser's refusal
                 problem = Problem(400, "Invalid JSON body.")
             return self.render(problem)
 

@@ -5,7 +5,8 @@ Errors are `{"errors": [{"code": "invalid_request", "message": "Invalid request"
 or slug>, "message": ...}]}`; the 401 and 429 bodies are the page's, word for word. Choices where
 the page shows nothing: 404 adds `{"code": "not_found", "message": "<Thing> not found."}` (an
 unknown chat in `POST /messages` is a 404 too), an unknown agent is a 400 on the `agent` field, a
-non-numeric id is a 400 "This value should be of type numeric.", 405 adds `method_not_allowed`.
+non-numeric id is a 400 "This value should be of type numeric.", 405 adds `method_not_allowed`,
+a body that is not JSON (or not an object) is a 400 adding `invalid_json`.
 
 - `POST /messages`: `chat` and `text` required, `type` message|private (default message), `agent`
   required for a private note, omitted = written by the customer; `markdownText`, when sent,
@@ -41,6 +42,7 @@ from connectors.sandbox.state import (
     utcnow,
 )
 from connectors.sandbox.wire import (
+    NOT_FOUND,
     Problem,
     Request,
     Response,
@@ -215,13 +217,13 @@ class HelpCrunchApi:
     def _customer(self, raw_id: str) -> HelpCrunchCustomer:
         customer = self.state.helpcrunch.customers.get(self._numeric(raw_id, "customer"))
         if customer is None:
-            raise Problem(404, "Customer not found.", code="not_found")
+            raise Problem(404, "Customer not found.", code=NOT_FOUND)
         return customer
 
     def _chat(self, raw_id: object) -> HelpCrunchChat:
         chat = self.state.helpcrunch.chats.get(self._numeric(raw_id, "chat"))
         if chat is None:
-            raise Problem(404, "Chat not found.", code="not_found")
+            raise Problem(404, "Chat not found.", code=NOT_FOUND)
         return chat
 
     # --- messages ---

@@ -198,7 +198,7 @@ def seed_thulium(rng: random.Random, size: int) -> ThuliumData:
         when = ticket.created_at
         for position in range(rng.randint(1, 4) if ticket_id != 1 else 3):
             kind = "MAIL" if position == 0 else rng.choice(["REPLY", "REPLY", "COMMENT", "MAIL"])
-            data.next_message_id = _thulium_message(data, rng, ticket, kind, when, logins)
+            _add_thulium_message(data, rng, ticket, kind, when, logins)
             when += timedelta(minutes=rng.randint(5, 2880))
         ticket.updated_at = ticket.messages[-1].date
         data.tickets[ticket_id] = ticket
@@ -209,14 +209,14 @@ def _maybe_client_id(rng: random.Random, customer_id: int) -> str | None:
     return f"CRM-{10000 + customer_id}" if rng.random() < 0.5 else None
 
 
-def _thulium_message(
+def _add_thulium_message(
     data: ThuliumData,
     rng: random.Random,
     ticket: ThuliumTicket,
     kind: str,
     when: datetime,
     logins: list[str],
-) -> int:
+) -> None:
     agent = THULIUM_AGENT_LOGIN if ticket.ticket_id == 1 else rng.choice(logins)
     if kind == "MAIL":
         body, body_type = rng.choice(words.THULIUM_MAILS), "PLAIN"
@@ -236,7 +236,7 @@ def _thulium_message(
             date=when,
         )
     )
-    return data.next_message_id + 1
+    data.next_message_id += 1
 
 
 # --- HelpCrunch ------------------------------------------------------------------------------

@@ -250,6 +250,3 @@ class SandboxState:
         self.bony: dict[str, BonyChannel] = {}
         # Ids and tokens made by writes come from here, so a replayed scenario gets the same ones.
         self.rng = random.Random(0)
-
-    def bony_channel(self, token: str) -> BonyChannel:
-        return self.bony[token]

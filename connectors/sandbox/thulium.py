@@ -51,6 +51,8 @@ from connectors.sandbox.state import (
     utcnow,
 )
 from connectors.sandbox.wire import (
+    NOT_FOUND,
+    SLUGS,
     Problem,
     Request,
     Response,
@@ -190,7 +192,7 @@ class ThuliumApi:
     def render(self, problem: Problem) -> Response:
         errors = [
             {
-                "message": f"{code}: {message}" if code and code != "not_found" else message,
+                "message": f"{code}: {message}" if code and code not in SLUGS else message,
                 "code": problem.status * 1000 + 1,
             }
             for code, message in problem.errors
@@ -221,13 +223,13 @@ class ThuliumApi:
     def _customer(self, raw_id: str) -> ThuliumCustomer:
         customer = self.state.thulium.customers.get(int(raw_id)) if raw_id.isdigit() else None
         if customer is None:
-            raise Problem(404, f"Customer {raw_id} not found.", code="not_found")
+            raise Problem(404, f"Customer {raw_id} not found.", code=NOT_FOUND)
         return customer
 
     def _ticket(self, raw_id: str) -> ThuliumTicket:
         ticket = self.state.thulium.tickets.get(int(raw_id)) if raw_id.isdigit() else None
         if ticket is None:
-            raise Problem(404, f"Ticket {raw_id} not found.", code="not_found")
+            raise Problem(404, f"Ticket {raw_id} not found.", code=NOT_FOUND)
         return ticket
 
     def _date_from(self, request: Request) -> datetime | None:
@@ -386,7 +388,7 @@ class ThuliumApi:
     def get_conversation(self, _: Request, ids: tuple[str, ...]) -> Response:
         conversation = self.state.thulium.conversations.get(ids[0])
         if conversation is None:
-            raise Problem(404, f"Chat conversation {ids[0]} not found.", code="not_found")
+            raise Problem(404, f"Chat conversation {ids[0]} not found.", code=NOT_FOUND)
         return json_response(serialize_conversation(conversation))
 
     def upload_temporary_file(self, request: Request, _: tuple[str, ...]) -> Response:

@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 JSON_TYPE = "application/json"
+# Codes that name a kind of refusal rather than a field (Thulium words its messages differently).
+NOT_FOUND, METHOD_NOT_ALLOWED, INVALID_JSON = "not_found", "method_not_allowed", "invalid_json"
+SLUGS = frozenset({NOT_FOUND, METHOD_NOT_ALLOWED, INVALID_JSON})
 
 
 class Problem(Exception):
@@ -57,12 +60,12 @@ class Request:
         try:
             return json.loads(self.body.decode("utf-8"))
         except (UnicodeDecodeError, ValueError) as exc:
-            raise Problem(400, "The request body is not valid JSON.", code="body") from exc
+            raise Problem(400, "The request body is not valid JSON.", code=INVALID_JSON) from exc
 
     def json_object(self) -> dict[str, object]:
         payload = self.json(empty={})
         if not isinstance(payload, dict):
-            raise Problem(400, "The request body must be a JSON object.", code="body")
+            raise Problem(400, "The request body must be a JSON object.", code=INVALID_JSON)
         return payload
 
 
@@ -114,8 +117,8 @@ def dispatch(
                 return candidate.handler(request, tuple(captured))
             path_matched = True
     if path_matched:
-        raise Problem(405, not_allowed, code="method_not_allowed")
-    raise Problem(404, not_found, code="not_found")
+        raise Problem(405, not_allowed, code=METHOD_NOT_ALLOWED)
+    raise Problem(404, not_found, code=NOT_FOUND)
 
 
 def paging(request: Request, *, default_limit: int = 100, max_limit: int = 100) -> tuple[int, int]:

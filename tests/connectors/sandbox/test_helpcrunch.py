@@ -116,7 +116,7 @@ def test_it_validates_messages(helpcrunch: VendorSession) -> None:
     assert_helpcrunch_error(
         helpcrunch.post("/messages", data=b"{nope", headers={"Content-Type": "application/json"}),
         400,
-        "body",
+        "invalid_json",
     )
 
 
