@@ -90,19 +90,50 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         metavar="SECONDS",
         help=f"rate-limit window (default {DEFAULT_WINDOW:g})",
     )
-    add("--error-rate", type=_probability, default=0.0, help="share of requests answered 5xx")
-    add("--error-status", type=int, default=503, help="status of those (default 503)")
-    add("--drop-rate", type=_probability, default=0.0, help="share of connections dropped")
+    add(
+        "--error-rate",
+        type=_probability,
+        default=0.0,
+        metavar="P",
+        help="share of requests answered 5xx",
+    )
+    add(
+        "--error-status",
+        type=int,
+        default=503,
+        metavar="STATUS",
+        help="status of those (default 503)",
+    )
+    add(
+        "--drop-rate",
+        type=_probability,
+        default=0.0,
+        metavar="P",
+        help="share of connections dropped",
+    )
     add(
         "--429-rate",
         dest="rate_limit_rate",
+        metavar="P",
         type=_probability,
         default=0.0,
         help="share of requests answered with the vendor's 429",
     )
-    add("--retry-after", type=int, default=1, help="Retry-After of those, seconds (default 1)")
-    add("--slow-rate", type=_probability, default=0.0, help="share of requests answered late")
-    add("--slow-seconds", type=float, default=5.0, help="how late (default 5)")
+    add(
+        "--retry-after",
+        type=int,
+        default=1,
+        metavar="SECONDS",
+        help="Retry-After of those, seconds (default 1)",
+    )
+    add(
+        "--slow-rate",
+        type=_probability,
+        default=0.0,
+        metavar="P",
+        help="share of requests answered late",
+    )
+    add("--slow-seconds", type=float, default=5.0, metavar="SECONDS", help="how late (default 5)")
     add("--quiet", action="store_true", help="no log line per request")
     return parser.parse_args(argv)
 
