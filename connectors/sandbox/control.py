@@ -20,6 +20,11 @@ loopback clients only). Bodies are JSON; errors are `{"error": "..."}` with a 40
     GET    /_sandbox/state/bony/<token>/contacts/<raw id>  with its messages (raw id
                                                            percent-encoded, not base64)
 
+A journal record: `seq`, `timestamp` (UNIX), `vendor`, `method`, `path`, `query` (raw string),
+`headers` (lower-case names; Authorization, Proxy-Authorization and Cookie shown as
+`"<scheme> [redacted]"`), `body` (text), `status` (None when the connection was dropped, even
+after the write), `fault` (the kind injected, or None). The newest 10,000 are kept.
+
 Fault rates: `error`, `drop`, `rate_limit`, `slow` (probabilities), `error_status`,
 `retry_after`, `slow_seconds`, `vendors` (list). A pushed fault: `{"kind": "error" | "slow" |
 "drop" | "drop_after_write" | "rate_limit", "vendor"?, "method"?, "path_prefix"?, "times"?: 1,
