@@ -6,6 +6,9 @@ from django.test import Client
 from backoffice.models import User
 from tests.factories import SuperuserFactory, UserFactory
 
+# The vendor sandbox, started once per session on an ephemeral port and reset for each test.
+pytest_plugins = ["tests.sandbox_plugin"]
+
 
 @pytest.fixture
 def owner(db: None) -> User:
