@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from connectors.net import is_loopback
 
 
 class Vendor(models.TextChoices):
@@ -44,15 +45,6 @@ def _host_allowed(host: str, patterns: tuple[str, ...]) -> bool:
     return False
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def base_url_problem(vendor: str, url: str, *, allow_loopback: bool) -> str | None:
     """Why ``url`` cannot be an account's base URL for ``vendor``, or None when it can.
 
@@ -65,7 +57,7 @@ def base_url_problem(vendor: str, url: str, *, allow_loopback: bool) -> str | No
         return str(_("Put credentials in the credential fields, not in the URL."))
     if parts.query or parts.fragment:
         return str(_("The base URL takes no query string or fragment."))
-    if allow_loopback and _is_loopback(host) and parts.scheme in ("http", "https"):
+    if allow_loopback and is_loopback(host) and parts.scheme in ("http", "https"):
         return None
     if parts.scheme != "https":
         return str(_("Vendor URLs must use https."))

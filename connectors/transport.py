@@ -26,7 +26,6 @@ before they reach a hook or an exception.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import time
 import uuid
@@ -46,6 +45,7 @@ from connectors.errors import (
     error_from_exception,
     error_from_response,
 )
+from connectors.net import is_loopback
 
 __all__ = [
     "JSON_CONTENT_TYPE",
@@ -132,15 +132,6 @@ def encode_query(pairs: Iterable[tuple[str, str]]) -> str:
     return "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in pairs)
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def _truncate(text: str, limit: int = BODY_LIMIT) -> str:
     if len(text) <= limit:
         return text
@@ -169,7 +160,7 @@ class Transport:
             raise ValueError("base_url must not carry credentials")
         if parts.query or parts.fragment:
             raise ValueError("base_url must not have a query string or a fragment")
-        if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        if parts.scheme == "http" and not is_loopback(parts.hostname):
             # Credentials travel in a header: plain HTTP only to a local simulator.
             raise ValueError("base_url must use https:// (http:// only for loopback hosts)")
         if not timeout > 0:

@@ -10,29 +10,16 @@ time taken — never a header value.
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 import socket
 import sys
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from connectors.net import is_loopback
 from connectors.sandbox.control import MOUNT, Control
 from connectors.sandbox.core import Incoming, Outcome, Sandbox
 from connectors.sandbox.wire import Request, Response, json_response
-
-
-def is_loopback(host: str) -> bool:
-    """True for `localhost` and loopback addresses (IPv4, IPv6, IPv4-mapped)."""
-    if host == "localhost":
-        return True
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return address.is_loopback
 
 
 class SandboxServer(ThreadingHTTPServer):

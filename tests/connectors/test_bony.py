@@ -1,9 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-import responses
 
 from connectors.bony import BonyClient, BonyContact
 from connectors.errors import (
@@ -49,17 +46,6 @@ def _page(contacts: list[dict[str, object]], current: int, last: int, next_link:
         },
         "meta": {"current_page": current, "last_page": last, "per_page": 10, "total": 99},
     }
-
-
-@pytest.fixture
-def rsps() -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock() as mock:
-        yield mock
-
-
-@pytest.fixture
-def records() -> list[CallRecord]:
-    return []
 
 
 @pytest.fixture

@@ -5,14 +5,12 @@ from __future__ import annotations
 import pickle
 import socket
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from http.client import RemoteDisconnected
 
 import pytest
 import requests
-import responses
 from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
 
 from connectors.errors import (
@@ -29,17 +27,6 @@ from connectors.transport import BearerAuth, CallRecord, Transport
 
 BASE = "https://api.example.test/v1"
 TOKEN = "tok-3f9a8b7c6d5e"
-
-
-@pytest.fixture
-def rsps() -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock() as mock:
-        yield mock
-
-
-@pytest.fixture
-def records() -> list[CallRecord]:
-    return []
 
 
 @pytest.fixture

@@ -1,10 +1,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
-import responses
 
 from connectors.errors import (
     AuthenticationError,
@@ -59,17 +57,6 @@ ERRORS_429 = {
         {"code": "too_many_requests", "message": "Too many requests"},
     ]
 }
-
-
-@pytest.fixture
-def rsps() -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock() as mock:
-        yield mock
-
-
-@pytest.fixture
-def records() -> list[CallRecord]:
-    return []
 
 
 @pytest.fixture

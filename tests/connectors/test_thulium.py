@@ -1,12 +1,10 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-import responses
 
 from connectors.errors import InvalidRequest, PageLimitExceeded, TransportError
 from connectors.thulium import FeedMessage, ThuliumClient
@@ -27,17 +25,6 @@ AGENT_RESPONSE_BODY = (
     b'{"body":"Hello world.","user_login":"testowy.agent17","date":"2014-07-14 12:34",'
     b'"attachments":["61527075253ba62a76ca5c"]}'
 )
-
-
-@pytest.fixture
-def rsps() -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock() as mock:
-        yield mock
-
-
-@pytest.fixture
-def records() -> list[CallRecord]:
-    return []
 
 
 @pytest.fixture

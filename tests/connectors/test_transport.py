@@ -1,11 +1,9 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
 
 import pytest
 import requests
-import responses
 
 from connectors import USER_AGENT
 from connectors.errors import InvalidRequest, NotFound, ServerError, VendorError
@@ -21,17 +19,6 @@ from tests.connectors import body_bytes, everything_said
 
 BASE = "https://api.example.test/v1"
 TOKEN = "tok-3f9a8b7c6d5e"
-
-
-@pytest.fixture
-def rsps() -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock() as mock:
-        yield mock
-
-
-@pytest.fixture
-def records() -> list[CallRecord]:
-    return []
 
 
 @pytest.fixture
