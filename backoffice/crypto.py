@@ -15,30 +15,44 @@ from django.core.exceptions import ImproperlyConfigured
 
 
 class Secret:
-    """A decrypted credential that never shows itself by accident.
+    """A credential that never shows itself by accident.
 
     ``str()``, ``repr()`` and templates see a mask; only ``reveal()`` gives the plaintext, and only
-    the code that builds a vendor client calls it.
+    the code that builds a vendor client (or re-encrypts the row) calls it. A secret read from the
+    database keeps its ciphertext and is decrypted on first ``reveal()``: loading an account with a
+    page of contacts decrypts nothing.
     """
 
-    __slots__ = ("_value",)
+    __slots__ = ("_plaintext", "_token")
 
     def __init__(self, value: str) -> None:
-        self._value = value
+        self._plaintext: str | None = value
+        self._token: str | None = None
+
+    @classmethod
+    def from_token(cls, token: str) -> Secret:
+        secret = cls.__new__(cls)
+        secret._plaintext = None
+        secret._token = token
+        return secret
 
     def reveal(self) -> str:
-        return self._value
+        if self._plaintext is None:
+            assert self._token is not None
+            self._plaintext = decrypt(self._token)
+        return self._plaintext
 
     def __bool__(self) -> bool:
-        return bool(self._value)
+        # A stored token always holds a non-empty value (empty credentials are stored as NULL).
+        return self._token is not None or bool(self._plaintext)
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Secret):
-            return self._value == other._value
+            return self.reveal() == other.reveal()
         return NotImplemented
 
     def __hash__(self) -> int:
-        return hash(self._value)
+        return hash(self.reveal())
 
     def __repr__(self) -> str:
         return "Secret('********')"

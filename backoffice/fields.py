@@ -21,13 +21,12 @@ class EncryptedSecretField(models.TextField):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("null", True)
         kwargs.setdefault("blank", True)
-        kwargs.setdefault("editable", True)
         super().__init__(*args, **kwargs)
 
     def from_db_value(self, value: str | None, expression: Any, connection: Any) -> Secret | None:
         if value is None:
             return None
-        return Secret(crypto.decrypt(value))
+        return Secret.from_token(value)
 
     def to_python(self, value: Any) -> Secret | None:
         if value is None or isinstance(value, Secret):

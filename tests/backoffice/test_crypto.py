@@ -4,11 +4,12 @@ import pytest
 from cryptography.fernet import Fernet
 from django.core.management import call_command
 from django.db import connection
+from django.urls import reverse
 
 from backoffice import crypto
 from backoffice.crypto import CredentialDecryptionError, Secret
 from backoffice.models import VendorAccount
-from tests.factories import ThuliumAccountFactory
+from tests.factories import ContactFactory, ThuliumAccountFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -76,9 +77,22 @@ def test_it_reencrypts_with_the_newest_key(settings) -> None:
 def test_it_says_which_setting_to_fix_when_a_key_is_missing(settings) -> None:
     account = ThuliumAccountFactory(api_secret=PLAIN_PASSWORD)
     settings.FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+    fresh = VendorAccount.objects.get(pk=account.pk)
     with pytest.raises(CredentialDecryptionError, match="FIELD_ENCRYPTION_KEY") as excinfo:
-        VendorAccount.objects.get(pk=account.pk)
+        fresh.api_secret.reveal()
     assert PLAIN_PASSWORD not in str(excinfo.value)
+
+
+def test_it_lists_contacts_without_decrypting_their_accounts_credentials(
+    owner_client, settings
+) -> None:
+    account = ThuliumAccountFactory(api_secret=PLAIN_PASSWORD)
+    ContactFactory.create_batch(3, account=account)
+    # Even with the key gone, pages that merely show accounts keep working.
+    settings.FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+    response = owner_client.get(reverse("admin:backoffice_contact_changelist"))
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == 3
 
 
 def test_it_encrypts_the_same_value_differently_each_time() -> None:
