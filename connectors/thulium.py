@@ -9,7 +9,6 @@ project's vendor contract.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, tzinfo
 from typing import Any
@@ -24,6 +23,7 @@ from connectors.transport import (
     RateLimiter,
     Recorder,
     Transport,
+    encode_json,
     path_segment,
 )
 from connectors.types import (
@@ -109,7 +109,7 @@ class ThuliumClient:
         if not messages:
             raise ValueError("a feed record needs at least one message")
         items = [self._feed_item(m) for m in messages]
-        payload = json.dumps(items, ensure_ascii=False, separators=(",", ":"))
+        payload = encode_json(items).decode("utf-8")
         self.transport.request(
             "POST",
             f"customers/{path_segment(customer_id)}/feed_records",

@@ -30,7 +30,7 @@ import json
 import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any, Final
 from urllib.parse import quote, urlsplit
@@ -89,17 +89,9 @@ class CallStart:
 
 
 @dataclass(frozen=True)
-class CallRecord:
-    """The outcome of one HTTP attempt, handed to the recorder exactly once."""
+class CallRecord(CallStart):
+    """The outcome of one HTTP attempt (its ``CallStart`` plus what came back), reported once."""
 
-    call_id: str
-    vendor: str
-    method: str
-    url: str
-    request_headers: dict[str, str]
-    request_body: str | None
-    idempotent: bool
-    started_at: datetime
     status: int | None
     response_headers: dict[str, str]
     response_body: str | None
@@ -333,14 +325,7 @@ class Transport:
             return
         self._recorder(
             CallRecord(
-                call_id=start.call_id,
-                vendor=start.vendor,
-                method=start.method,
-                url=start.url,
-                request_headers=start.request_headers,
-                request_body=start.request_body,
-                idempotent=start.idempotent,
-                started_at=start.started_at,
+                **{f.name: getattr(start, f.name) for f in fields(CallStart)},
                 status=status,
                 response_headers=response_headers,
                 response_body=response_body,
