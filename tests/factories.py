@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import factory
 from django.contrib.contenttypes.models import ContentType
+from django.utils import timezone
 
 from backoffice.models import (
     AgentIdentity,
@@ -13,6 +16,8 @@ from backoffice.models import (
     ChatMessage,
     Contact,
     Operation,
+    RateBucket,
+    StoredFile,
     Tag,
     Ticket,
     TicketMessage,
@@ -173,3 +178,23 @@ class ApiCallFactory(factory.django.DjangoModelFactory):
     response_body = '{"status":"success","message":"Contact Tags have been added successfully."}'
     duration_ms = 120
     state = ApiCall.State.DONE
+
+
+class StoredFileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StoredFile
+
+    filename = "faktura.pdf"
+    content_type = "application/pdf"
+    content = b"%PDF-1.4 sample"
+    size = factory.LazyAttribute(lambda f: len(f.content))
+    sha256 = factory.LazyAttribute(lambda f: hashlib.sha256(f.content).hexdigest())
+
+
+class RateBucketFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RateBucket
+
+    account = factory.SubFactory(HelpCrunchAccountFactory)
+    tokens = 10.0
+    refilled_at = factory.LazyFunction(timezone.now)

@@ -1,5 +1,5 @@
 """Admin registrations, one module per group of models."""
 
-from backoffice.admin import accounts, audit, mirror
+from backoffice.admin import accounts, audit, mirror, pipeline
 
-__all__ = ["accounts", "audit", "mirror"]
+__all__ = ["accounts", "audit", "mirror", "pipeline"]

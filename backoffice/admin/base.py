@@ -10,12 +10,8 @@ from django.utils.html import format_html
 from backoffice.admin.pagination import EstimatedCountPaginator
 
 
-class AuditTableAdmin(admin.ModelAdmin):
-    """The audit trail is read-only for everyone, superusers included."""
-
-    paginator = EstimatedCountPaginator
-    show_full_result_count = False
-    list_per_page = 50
+class ReadOnlyAdminMixin:
+    """Rows the application writes; the admin shows them and changes nothing."""
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -25,6 +21,14 @@ class AuditTableAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class AuditTableAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The audit trail is read-only for everyone, superusers included."""
+
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+    list_per_page = 50
 
 
 class ReadOnlyInline(admin.TabularInline):

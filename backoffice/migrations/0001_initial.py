@@ -11,357 +11,930 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
-        ('contenttypes', '0002_remove_content_type_name'),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("contenttypes", "0002_remove_content_type_name"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Tag',
+            name="Tag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=191, verbose_name='name')),
-                ('color', models.CharField(blank=True, max_length=16, verbose_name='colour')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=191, verbose_name="name")),
+                ("color", models.CharField(blank=True, max_length=16, verbose_name="colour")),
             ],
             options={
-                'verbose_name': 'tag',
-                'ordering': ['account_id', 'name'],
+                "verbose_name": "tag",
+                "ordering": ["account_id", "name"],
             },
         ),
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('username', models.CharField(error_messages={'unique': 'A user with that username already exists.'}, help_text='Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.', max_length=150, unique=True, validators=[django.contrib.auth.validators.UnicodeUsernameValidator()], verbose_name='username')),
-                ('first_name', models.CharField(blank=True, max_length=150, verbose_name='first name')),
-                ('last_name', models.CharField(blank=True, max_length=150, verbose_name='last name')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email address')),
-                ('is_staff', models.BooleanField(default=False, help_text='Designates whether the user can log into this admin site.', verbose_name='staff status')),
-                ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                (
+                    "last_login",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last login"),
+                ),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "username",
+                    models.CharField(
+                        error_messages={"unique": "A user with that username already exists."},
+                        help_text="Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.",
+                        max_length=150,
+                        unique=True,
+                        validators=[django.contrib.auth.validators.UnicodeUsernameValidator()],
+                        verbose_name="username",
+                    ),
+                ),
+                (
+                    "first_name",
+                    models.CharField(blank=True, max_length=150, verbose_name="first name"),
+                ),
+                (
+                    "last_name",
+                    models.CharField(blank=True, max_length=150, verbose_name="last name"),
+                ),
+                (
+                    "email",
+                    models.EmailField(blank=True, max_length=254, verbose_name="email address"),
+                ),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates whether the user can log into this admin site.",
+                        verbose_name="staff status",
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Designates whether this user should be treated as active. Unselect this instead of deleting accounts.",
+                        verbose_name="active",
+                    ),
+                ),
+                (
+                    "date_joined",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="date joined"
+                    ),
+                ),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'user',
-                'verbose_name_plural': 'users',
-                'abstract': False,
-                'swappable': 'AUTH_USER_MODEL',
+                "verbose_name": "user",
+                "verbose_name_plural": "users",
+                "abstract": False,
+                "swappable": "AUTH_USER_MODEL",
             },
             managers=[
-                ('objects', django.contrib.auth.models.UserManager()),
+                ("objects", django.contrib.auth.models.UserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='Contact',
+            name="Contact",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('vendor_id', models.CharField(blank=True, max_length=191, null=True, verbose_name='vendor id')),
-                ('first_name', models.CharField(blank=True, max_length=150, verbose_name='first name')),
-                ('last_name', models.CharField(blank=True, max_length=150, verbose_name='last name')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='e-mail')),
-                ('phone', models.CharField(blank=True, max_length=32, verbose_name='phone')),
-                ('custom_fields', models.JSONField(blank=True, default=dict, verbose_name='custom fields')),
-                ('last_synced_at', models.DateTimeField(blank=True, null=True, verbose_name='last synced')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('tags', models.ManyToManyField(blank=True, related_name='contacts', to='backoffice.tag', verbose_name='tags')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "vendor_id",
+                    models.CharField(
+                        blank=True, max_length=191, null=True, verbose_name="vendor id"
+                    ),
+                ),
+                (
+                    "first_name",
+                    models.CharField(blank=True, max_length=150, verbose_name="first name"),
+                ),
+                (
+                    "last_name",
+                    models.CharField(blank=True, max_length=150, verbose_name="last name"),
+                ),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="e-mail")),
+                ("phone", models.CharField(blank=True, max_length=32, verbose_name="phone")),
+                (
+                    "custom_fields",
+                    models.JSONField(blank=True, default=dict, verbose_name="custom fields"),
+                ),
+                (
+                    "last_synced_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last synced"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "tags",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="contacts",
+                        to="backoffice.tag",
+                        verbose_name="tags",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'contact',
-                'ordering': ['-id'],
+                "verbose_name": "contact",
+                "ordering": ["-id"],
             },
         ),
         migrations.CreateModel(
-            name='VendorAccount',
+            name="VendorAccount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('vendor', models.CharField(choices=[('thulium', 'Thulium'), ('helpcrunch', 'HelpCrunch'), ('bony', 'Bony.chat')], max_length=16, verbose_name='vendor')),
-                ('name', models.CharField(max_length=100, unique=True, verbose_name='name')),
-                ('base_url', models.URLField(blank=True, help_text='Thulium: https://<system>.thulium.com/api · HelpCrunch: https://api.helpcrunch.com/v1 · Bony.chat: https://app.bony.chat/api/v1', max_length=300, verbose_name='base URL')),
-                ('api_login', backoffice.fields.EncryptedSecretField(blank=True, help_text='Thulium API user.', null=True, verbose_name='API login')),
-                ('api_secret', backoffice.fields.EncryptedSecretField(blank=True, help_text='Thulium API password, HelpCrunch API key or Bony.chat channel token.', null=True, verbose_name='API secret')),
-                ('channel_kind', models.CharField(blank=True, choices=[('messenger', 'Facebook Messenger'), ('viber', 'Viber'), ('whatsapp', 'WhatsApp'), ('telegram', 'Telegram'), ('instagram', 'Instagram'), ('webchat', 'Web chat'), ('other', 'Other')], help_text='Bony.chat only. Viber channels need contact ids base64-encoded in paths.', max_length=16, verbose_name='Bony channel kind')),
-                ('rate_limit_per_minute', models.PositiveIntegerField(blank=True, help_text="Blank: the vendor's limit (HelpCrunch 120, Bony.chat 100, Thulium 60).", null=True, verbose_name='rate limit per minute')),
-                ('time_zone', models.CharField(default='Europe/Warsaw', help_text="Thulium sends and expects dates in the system's local time.", max_length=64, validators=[backoffice.models.accounts.validate_time_zone], verbose_name='time zone')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('last_checked_at', models.DateTimeField(blank=True, null=True, verbose_name='last connection check')),
-                ('last_check_ok', models.BooleanField(blank=True, null=True, verbose_name='last check succeeded')),
-                ('last_check_message', models.TextField(blank=True, verbose_name='last check result')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "vendor",
+                    models.CharField(
+                        choices=[
+                            ("thulium", "Thulium"),
+                            ("helpcrunch", "HelpCrunch"),
+                            ("bony", "Bony.chat"),
+                        ],
+                        max_length=16,
+                        verbose_name="vendor",
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, unique=True, verbose_name="name")),
+                (
+                    "base_url",
+                    models.URLField(
+                        blank=True,
+                        help_text="Thulium: https://<system>.thulium.com/api · HelpCrunch: https://api.helpcrunch.com/v1 · Bony.chat: https://app.bony.chat/api/v1",
+                        max_length=300,
+                        verbose_name="base URL",
+                    ),
+                ),
+                (
+                    "api_login",
+                    backoffice.fields.EncryptedSecretField(
+                        blank=True,
+                        help_text="Thulium API user.",
+                        null=True,
+                        verbose_name="API login",
+                    ),
+                ),
+                (
+                    "api_secret",
+                    backoffice.fields.EncryptedSecretField(
+                        blank=True,
+                        help_text="Thulium API password, HelpCrunch API key or Bony.chat channel token.",
+                        null=True,
+                        verbose_name="API secret",
+                    ),
+                ),
+                (
+                    "channel_kind",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("messenger", "Facebook Messenger"),
+                            ("viber", "Viber"),
+                            ("whatsapp", "WhatsApp"),
+                            ("telegram", "Telegram"),
+                            ("instagram", "Instagram"),
+                            ("webchat", "Web chat"),
+                            ("other", "Other"),
+                        ],
+                        help_text="Bony.chat only. Viber channels need contact ids base64-encoded in paths.",
+                        max_length=16,
+                        verbose_name="Bony channel kind",
+                    ),
+                ),
+                (
+                    "rate_limit_per_minute",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        help_text="Blank: the vendor's limit (HelpCrunch 120, Bony.chat 100, Thulium 60).",
+                        null=True,
+                        verbose_name="rate limit per minute",
+                    ),
+                ),
+                (
+                    "time_zone",
+                    models.CharField(
+                        default="Europe/Warsaw",
+                        help_text="Thulium sends and expects dates in the system's local time.",
+                        max_length=64,
+                        validators=[backoffice.models.accounts.validate_time_zone],
+                        verbose_name="time zone",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "last_checked_at",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="last connection check"
+                    ),
+                ),
+                (
+                    "last_check_ok",
+                    models.BooleanField(blank=True, null=True, verbose_name="last check succeeded"),
+                ),
+                (
+                    "last_check_message",
+                    models.TextField(blank=True, verbose_name="last check result"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'verbose_name': 'vendor account',
-                'ordering': ['name'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('vendor__in', ['thulium', 'helpcrunch', 'bony'])), name='vendoraccount_vendor_valid'), models.CheckConstraint(condition=models.Q(('vendor', 'bony'), ('channel_kind', ''), _connector='OR'), name='vendoraccount_channel_kind_only_bony')],
+                "verbose_name": "vendor account",
+                "ordering": ["name"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("vendor__in", ["thulium", "helpcrunch", "bony"])),
+                        name="vendoraccount_vendor_valid",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("vendor", "bony"), ("channel_kind", ""), _connector="OR"
+                        ),
+                        name="vendoraccount_channel_kind_only_bony",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Ticket',
+            name="Ticket",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('vendor_id', models.CharField(max_length=64, verbose_name='vendor id')),
-                ('subject', models.CharField(blank=True, max_length=500, verbose_name='subject')),
-                ('status', models.CharField(blank=True, max_length=64, verbose_name='status')),
-                ('opened_at', models.DateTimeField(blank=True, null=True, verbose_name='opened at')),
-                ('vendor_updated_at', models.DateTimeField(blank=True, null=True, verbose_name='updated at vendor')),
-                ('last_synced_at', models.DateTimeField(blank=True, null=True, verbose_name='last synced')),
-                ('contact', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='tickets', to='backoffice.contact', verbose_name='customer')),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='tickets', to='backoffice.vendoraccount', verbose_name='account')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("vendor_id", models.CharField(max_length=64, verbose_name="vendor id")),
+                ("subject", models.CharField(blank=True, max_length=500, verbose_name="subject")),
+                ("status", models.CharField(blank=True, max_length=64, verbose_name="status")),
+                (
+                    "opened_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="opened at"),
+                ),
+                (
+                    "vendor_updated_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="updated at vendor"),
+                ),
+                (
+                    "last_synced_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last synced"),
+                ),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="tickets",
+                        to="backoffice.contact",
+                        verbose_name="customer",
+                    ),
+                ),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tickets",
+                        to="backoffice.vendoraccount",
+                        verbose_name="account",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'ticket',
-                'ordering': ['-id'],
+                "verbose_name": "ticket",
+                "ordering": ["-id"],
             },
         ),
         migrations.AddField(
-            model_name='tag',
-            name='account',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tags', to='backoffice.vendoraccount', verbose_name='account'),
+            model_name="tag",
+            name="account",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="tags",
+                to="backoffice.vendoraccount",
+                verbose_name="account",
+            ),
         ),
         migrations.CreateModel(
-            name='Operation',
+            name="Operation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('group_id', models.UUIDField(blank=True, help_text='Shared by every operation one bulk action created.', null=True, verbose_name='bulk action')),
-                ('action', models.CharField(choices=[('reply_to_ticket', 'Reply to ticket'), ('add_tags', 'Add tags'), ('remove_tags', 'Remove tags'), ('push_to_vendor', 'Push contact to vendor'), ('add_feed_record', 'Add contact-history record'), ('start_chat', 'Start chat'), ('send_message', 'Send chat message'), ('test_connection', 'Test connection'), ('sync_from_vendor', 'Sync from vendor')], max_length=32, verbose_name='action')),
-                ('target_id', models.PositiveBigIntegerField(blank=True, null=True)),
-                ('target_label', models.CharField(blank=True, max_length=255, verbose_name='target')),
-                ('params', models.JSONField(blank=True, default=dict, verbose_name='parameters')),
-                ('state', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('retrying', 'Waiting to retry'), ('succeeded', 'Succeeded'), ('failed', 'Failed'), ('unknown', 'Outcome unknown'), ('dismissed', 'Dismissed')], default='queued', max_length=16, verbose_name='state')),
-                ('attempts', models.PositiveIntegerField(default=0, verbose_name='attempts')),
-                ('next_attempt_at', models.DateTimeField(blank=True, null=True, verbose_name='next attempt')),
-                ('last_error', models.TextField(blank=True, verbose_name='last error')),
-                ('result', models.JSONField(blank=True, null=True, verbose_name='result')),
-                ('task_id', models.CharField(blank=True, max_length=64, verbose_name='task id')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='requested at')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='updated at')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='finished at')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='operations', to=settings.AUTH_USER_MODEL, verbose_name='requested by')),
-                ('target_type', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='contenttypes.contenttype')),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='operations', to='backoffice.vendoraccount', verbose_name='account')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "group_id",
+                    models.UUIDField(
+                        blank=True,
+                        help_text="Shared by every operation one bulk action created.",
+                        null=True,
+                        verbose_name="bulk action",
+                    ),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("reply_to_ticket", "Reply to ticket"),
+                            ("add_tags", "Add tags"),
+                            ("remove_tags", "Remove tags"),
+                            ("push_to_vendor", "Push contact to vendor"),
+                            ("add_feed_record", "Add contact-history record"),
+                            ("start_chat", "Start chat"),
+                            ("send_message", "Send chat message"),
+                            ("test_connection", "Test connection"),
+                            ("sync_from_vendor", "Sync from vendor"),
+                        ],
+                        max_length=32,
+                        verbose_name="action",
+                    ),
+                ),
+                ("target_id", models.PositiveBigIntegerField(blank=True, null=True)),
+                (
+                    "target_label",
+                    models.CharField(blank=True, max_length=255, verbose_name="target"),
+                ),
+                ("params", models.JSONField(blank=True, default=dict, verbose_name="parameters")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("retrying", "Waiting to retry"),
+                            ("succeeded", "Succeeded"),
+                            ("failed", "Failed"),
+                            ("unknown", "Outcome unknown"),
+                            ("dismissed", "Dismissed"),
+                        ],
+                        default="queued",
+                        max_length=16,
+                        verbose_name="state",
+                    ),
+                ),
+                ("attempts", models.PositiveIntegerField(default=0, verbose_name="attempts")),
+                (
+                    "next_attempt_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="next attempt"),
+                ),
+                ("last_error", models.TextField(blank=True, verbose_name="last error")),
+                ("result", models.JSONField(blank=True, null=True, verbose_name="result")),
+                ("task_id", models.CharField(blank=True, max_length=64, verbose_name="task id")),
+                (
+                    "created_at",
+                    models.DateTimeField(auto_now_add=True, verbose_name="requested at"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated at")),
+                (
+                    "finished_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="finished at"),
+                ),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="operations",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="requested by",
+                    ),
+                ),
+                (
+                    "target_type",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="contenttypes.contenttype",
+                    ),
+                ),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="operations",
+                        to="backoffice.vendoraccount",
+                        verbose_name="account",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'operation',
-                'ordering': ['-id'],
+                "verbose_name": "operation",
+                "ordering": ["-id"],
             },
         ),
         migrations.AddField(
-            model_name='contact',
-            name='account',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='contacts', to='backoffice.vendoraccount', verbose_name='account'),
+            model_name="contact",
+            name="account",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="contacts",
+                to="backoffice.vendoraccount",
+                verbose_name="account",
+            ),
         ),
         migrations.CreateModel(
-            name='ChatConversation',
+            name="ChatConversation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('vendor_id', models.CharField(max_length=191, verbose_name='vendor id')),
-                ('status', models.CharField(choices=[('open', 'Open'), ('pending', 'Pending'), ('closed', 'Closed'), ('unknown', 'Unknown')], default='unknown', max_length=16, verbose_name='status')),
-                ('vendor_status', models.CharField(blank=True, max_length=64, verbose_name='status at vendor')),
-                ('assignee', models.CharField(blank=True, max_length=191, verbose_name='assignee')),
-                ('started_at', models.DateTimeField(blank=True, null=True, verbose_name='started at')),
-                ('last_message_at', models.DateTimeField(blank=True, null=True, verbose_name='last message')),
-                ('last_synced_at', models.DateTimeField(blank=True, null=True, verbose_name='last synced')),
-                ('contact', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='conversations', to='backoffice.contact', verbose_name='contact')),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='conversations', to='backoffice.vendoraccount', verbose_name='account')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("vendor_id", models.CharField(max_length=191, verbose_name="vendor id")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("pending", "Pending"),
+                            ("closed", "Closed"),
+                            ("unknown", "Unknown"),
+                        ],
+                        default="unknown",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "vendor_status",
+                    models.CharField(blank=True, max_length=64, verbose_name="status at vendor"),
+                ),
+                ("assignee", models.CharField(blank=True, max_length=191, verbose_name="assignee")),
+                (
+                    "started_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="started at"),
+                ),
+                (
+                    "last_message_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last message"),
+                ),
+                (
+                    "last_synced_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last synced"),
+                ),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="conversations",
+                        to="backoffice.contact",
+                        verbose_name="contact",
+                    ),
+                ),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="conversations",
+                        to="backoffice.vendoraccount",
+                        verbose_name="account",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'chat conversation',
-                'ordering': ['-id'],
+                "verbose_name": "chat conversation",
+                "ordering": ["-id"],
             },
         ),
         migrations.CreateModel(
-            name='ApiCall',
+            name="ApiCall",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('method', models.CharField(max_length=8, verbose_name='method')),
-                ('url', models.TextField(verbose_name='URL')),
-                ('request_headers', models.JSONField(blank=True, default=dict, verbose_name='request headers')),
-                ('request_body', models.TextField(blank=True, verbose_name='request body')),
-                ('status_code', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='status')),
-                ('response_headers', models.JSONField(blank=True, default=dict, verbose_name='response headers')),
-                ('response_body', models.TextField(blank=True, verbose_name='response body')),
-                ('vendor_request_id', models.CharField(blank=True, max_length=128, verbose_name='vendor request id')),
-                ('duration_ms', models.PositiveIntegerField(blank=True, null=True, verbose_name='duration (ms)')),
-                ('error_class', models.CharField(blank=True, max_length=64, verbose_name='error')),
-                ('error_message', models.TextField(blank=True, verbose_name='error message')),
-                ('state', models.CharField(choices=[('in_flight', 'In flight'), ('done', 'Done')], default='in_flight', max_length=16, verbose_name='state')),
-                ('started_at', models.DateTimeField(auto_now_add=True, verbose_name='started at')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='finished at')),
-                ('operation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='api_calls', to='backoffice.operation', verbose_name='operation')),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='api_calls', to='backoffice.vendoraccount', verbose_name='account')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("method", models.CharField(max_length=8, verbose_name="method")),
+                ("url", models.TextField(verbose_name="URL")),
+                (
+                    "request_headers",
+                    models.JSONField(blank=True, default=dict, verbose_name="request headers"),
+                ),
+                ("request_body", models.TextField(blank=True, verbose_name="request body")),
+                (
+                    "status_code",
+                    models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="status"),
+                ),
+                (
+                    "response_headers",
+                    models.JSONField(blank=True, default=dict, verbose_name="response headers"),
+                ),
+                ("response_body", models.TextField(blank=True, verbose_name="response body")),
+                (
+                    "vendor_request_id",
+                    models.CharField(blank=True, max_length=128, verbose_name="vendor request id"),
+                ),
+                (
+                    "duration_ms",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="duration (ms)"
+                    ),
+                ),
+                ("error_class", models.CharField(blank=True, max_length=64, verbose_name="error")),
+                ("error_message", models.TextField(blank=True, verbose_name="error message")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("in_flight", "In flight"), ("done", "Done")],
+                        default="in_flight",
+                        max_length=16,
+                        verbose_name="state",
+                    ),
+                ),
+                ("started_at", models.DateTimeField(auto_now_add=True, verbose_name="started at")),
+                (
+                    "finished_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="finished at"),
+                ),
+                (
+                    "operation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="api_calls",
+                        to="backoffice.operation",
+                        verbose_name="operation",
+                    ),
+                ),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="api_calls",
+                        to="backoffice.vendoraccount",
+                        verbose_name="account",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'API call',
-                'ordering': ['-id'],
+                "verbose_name": "API call",
+                "ordering": ["-id"],
             },
         ),
         migrations.CreateModel(
-            name='AgentIdentity',
+            name="AgentIdentity",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('login', models.CharField(help_text='Thulium user login (e.g. jan.kowalski) or HelpCrunch agent id.', max_length=191, verbose_name='login or agent id')),
-                ('display_name', models.CharField(blank=True, max_length=191, verbose_name='name at the vendor')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='agent_identities', to=settings.AUTH_USER_MODEL, verbose_name='staff user')),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='agent_identities', to='backoffice.vendoraccount', verbose_name='account')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "login",
+                    models.CharField(
+                        help_text="Thulium user login (e.g. jan.kowalski) or HelpCrunch agent id.",
+                        max_length=191,
+                        verbose_name="login or agent id",
+                    ),
+                ),
+                (
+                    "display_name",
+                    models.CharField(blank=True, max_length=191, verbose_name="name at the vendor"),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="agent_identities",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="staff user",
+                    ),
+                ),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="agent_identities",
+                        to="backoffice.vendoraccount",
+                        verbose_name="account",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'agent identity',
-                'verbose_name_plural': 'agent identities',
+                "verbose_name": "agent identity",
+                "verbose_name_plural": "agent identities",
             },
         ),
         migrations.CreateModel(
-            name='ChatMessage',
+            name="ChatMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('vendor_id', models.CharField(blank=True, max_length=191, null=True, verbose_name='vendor id')),
-                ('sender', models.CharField(choices=[('agent', 'Agent'), ('contact', 'Contact'), ('note', 'Private note'), ('bot', 'Bot or system')], max_length=8, verbose_name='sender')),
-                ('agent_ref', models.CharField(blank=True, max_length=191, verbose_name='agent')),
-                ('text', models.TextField(blank=True, verbose_name='text')),
-                ('markdown_text', models.TextField(blank=True, verbose_name='markdown text')),
-                ('sent_at', models.DateTimeField(blank=True, null=True, verbose_name='sent at')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('conversation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='backoffice.chatconversation', verbose_name='conversation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "vendor_id",
+                    models.CharField(
+                        blank=True, max_length=191, null=True, verbose_name="vendor id"
+                    ),
+                ),
+                (
+                    "sender",
+                    models.CharField(
+                        choices=[
+                            ("agent", "Agent"),
+                            ("contact", "Contact"),
+                            ("note", "Private note"),
+                            ("bot", "Bot or system"),
+                        ],
+                        max_length=8,
+                        verbose_name="sender",
+                    ),
+                ),
+                ("agent_ref", models.CharField(blank=True, max_length=191, verbose_name="agent")),
+                ("text", models.TextField(blank=True, verbose_name="text")),
+                ("markdown_text", models.TextField(blank=True, verbose_name="markdown text")),
+                ("sent_at", models.DateTimeField(blank=True, null=True, verbose_name="sent at")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "conversation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="messages",
+                        to="backoffice.chatconversation",
+                        verbose_name="conversation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'chat message',
-                'ordering': ['conversation_id', 'sent_at', 'id'],
-                'constraints': [models.UniqueConstraint(fields=('conversation', 'vendor_id'), name='chatmessage_vendor_id_unique_in_conversation')],
+                "verbose_name": "chat message",
+                "ordering": ["conversation_id", "sent_at", "id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("conversation", "vendor_id"),
+                        name="chatmessage_vendor_id_unique_in_conversation",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='TicketMessage',
+            name="TicketMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('vendor_id', models.CharField(blank=True, max_length=64, null=True, verbose_name='vendor id')),
-                ('kind', models.CharField(choices=[('MAIL', 'E-mail from the customer'), ('REPLY', 'Agent reply'), ('COMMENT', 'Internal comment')], max_length=8, verbose_name='kind')),
-                ('body', models.TextField(blank=True, verbose_name='body')),
-                ('body_type', models.CharField(choices=[('HTML', 'HTML'), ('PLAIN', 'Plain text')], default='HTML', max_length=8, verbose_name='body type')),
-                ('author', models.CharField(blank=True, max_length=254, verbose_name='author')),
-                ('sent_at', models.DateTimeField(blank=True, null=True, verbose_name='sent at')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='backoffice.ticket', verbose_name='ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "vendor_id",
+                    models.CharField(
+                        blank=True, max_length=64, null=True, verbose_name="vendor id"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("MAIL", "E-mail from the customer"),
+                            ("REPLY", "Agent reply"),
+                            ("COMMENT", "Internal comment"),
+                        ],
+                        max_length=8,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("body", models.TextField(blank=True, verbose_name="body")),
+                (
+                    "body_type",
+                    models.CharField(
+                        choices=[("HTML", "HTML"), ("PLAIN", "Plain text")],
+                        default="HTML",
+                        max_length=8,
+                        verbose_name="body type",
+                    ),
+                ),
+                ("author", models.CharField(blank=True, max_length=254, verbose_name="author")),
+                ("sent_at", models.DateTimeField(blank=True, null=True, verbose_name="sent at")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="messages",
+                        to="backoffice.ticket",
+                        verbose_name="ticket",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'ticket message',
-                'ordering': ['ticket_id', 'sent_at', 'id'],
-                'constraints': [models.UniqueConstraint(fields=('ticket', 'vendor_id'), name='ticketmessage_vendor_id_unique_in_ticket'), models.CheckConstraint(condition=models.Q(('kind__in', ['MAIL', 'REPLY', 'COMMENT'])), name='ticketmessage_kind_valid')],
+                "verbose_name": "ticket message",
+                "ordering": ["ticket_id", "sent_at", "id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("ticket", "vendor_id"),
+                        name="ticketmessage_vendor_id_unique_in_ticket",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("kind__in", ["MAIL", "REPLY", "COMMENT"])),
+                        name="ticketmessage_kind_valid",
+                    ),
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['account', 'status'], name='ticket_account_status'),
+            model_name="ticket",
+            index=models.Index(fields=["account", "status"], name="ticket_account_status"),
         ),
         migrations.AddConstraint(
-            model_name='ticket',
-            constraint=models.UniqueConstraint(fields=('account', 'vendor_id'), name='ticket_vendor_id_unique_in_account'),
+            model_name="ticket",
+            constraint=models.UniqueConstraint(
+                fields=("account", "vendor_id"), name="ticket_vendor_id_unique_in_account"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='tag',
-            constraint=models.UniqueConstraint(fields=('account', 'name'), name='tag_name_unique_in_account'),
+            model_name="tag",
+            constraint=models.UniqueConstraint(
+                fields=("account", "name"), name="tag_name_unique_in_account"
+            ),
         ),
         migrations.AddIndex(
-            model_name='operation',
-            index=models.Index(fields=['state', 'next_attempt_at'], name='operation_due'),
+            model_name="operation",
+            index=models.Index(fields=["state", "next_attempt_at"], name="operation_due"),
         ),
         migrations.AddIndex(
-            model_name='operation',
-            index=models.Index(fields=['account', '-id'], name='operation_account_recent'),
+            model_name="operation",
+            index=models.Index(fields=["account", "-id"], name="operation_account_recent"),
         ),
         migrations.AddIndex(
-            model_name='operation',
-            index=models.Index(fields=['action', '-id'], name='operation_action_recent'),
+            model_name="operation",
+            index=models.Index(fields=["action", "-id"], name="operation_action_recent"),
         ),
         migrations.AddIndex(
-            model_name='operation',
-            index=models.Index(fields=['actor', '-id'], name='operation_actor_recent'),
+            model_name="operation",
+            index=models.Index(fields=["actor", "-id"], name="operation_actor_recent"),
         ),
         migrations.AddIndex(
-            model_name='operation',
-            index=models.Index(fields=['state', '-id'], name='operation_state_recent'),
+            model_name="operation",
+            index=models.Index(fields=["state", "-id"], name="operation_state_recent"),
         ),
         migrations.AddIndex(
-            model_name='operation',
-            index=models.Index(fields=['created_at'], name='operation_created'),
+            model_name="operation",
+            index=models.Index(fields=["created_at"], name="operation_created"),
         ),
         migrations.AddIndex(
-            model_name='operation',
-            index=models.Index(fields=['target_type', 'target_id'], name='operation_target'),
+            model_name="operation",
+            index=models.Index(fields=["target_type", "target_id"], name="operation_target"),
         ),
         migrations.AddIndex(
-            model_name='operation',
-            index=models.Index(fields=['group_id'], name='operation_group'),
+            model_name="operation",
+            index=models.Index(fields=["group_id"], name="operation_group"),
         ),
         migrations.AddConstraint(
-            model_name='operation',
-            constraint=models.CheckConstraint(condition=models.Q(('state__in', ['queued', 'running', 'retrying', 'succeeded', 'failed', 'unknown', 'dismissed'])), name='operation_state_valid'),
+            model_name="operation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "state__in",
+                        [
+                            "queued",
+                            "running",
+                            "retrying",
+                            "succeeded",
+                            "failed",
+                            "unknown",
+                            "dismissed",
+                        ],
+                    )
+                ),
+                name="operation_state_valid",
+            ),
         ),
         migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(fields=['account', 'email'], name='contact_account_email'),
+            model_name="contact",
+            index=models.Index(fields=["account", "email"], name="contact_account_email"),
         ),
         migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(fields=['account', 'phone'], name='contact_account_phone'),
+            model_name="contact",
+            index=models.Index(fields=["account", "phone"], name="contact_account_phone"),
         ),
         migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(fields=['last_name', 'first_name'], name='contact_name'),
+            model_name="contact",
+            index=models.Index(fields=["last_name", "first_name"], name="contact_name"),
         ),
         migrations.AddConstraint(
-            model_name='contact',
-            constraint=models.UniqueConstraint(fields=('account', 'vendor_id'), name='contact_vendor_id_unique_in_account'),
+            model_name="contact",
+            constraint=models.UniqueConstraint(
+                fields=("account", "vendor_id"), name="contact_vendor_id_unique_in_account"
+            ),
         ),
         migrations.AddIndex(
-            model_name='chatconversation',
-            index=models.Index(fields=['account', 'status'], name='conversation_account_status'),
+            model_name="chatconversation",
+            index=models.Index(fields=["account", "status"], name="conversation_account_status"),
         ),
         migrations.AddIndex(
-            model_name='chatconversation',
-            index=models.Index(fields=['-last_message_at'], name='conversation_last_message'),
+            model_name="chatconversation",
+            index=models.Index(fields=["-last_message_at"], name="conversation_last_message"),
         ),
         migrations.AddConstraint(
-            model_name='chatconversation',
-            constraint=models.UniqueConstraint(fields=('account', 'vendor_id'), name='conversation_vendor_id_unique_in_account'),
+            model_name="chatconversation",
+            constraint=models.UniqueConstraint(
+                fields=("account", "vendor_id"), name="conversation_vendor_id_unique_in_account"
+            ),
         ),
         migrations.AddIndex(
-            model_name='apicall',
-            index=models.Index(fields=['account', '-id'], name='apicall_account_recent'),
+            model_name="apicall",
+            index=models.Index(fields=["account", "-id"], name="apicall_account_recent"),
         ),
         migrations.AddIndex(
-            model_name='apicall',
-            index=models.Index(fields=['status_code', '-id'], name='apicall_status_recent'),
+            model_name="apicall",
+            index=models.Index(fields=["status_code", "-id"], name="apicall_status_recent"),
         ),
         migrations.AddIndex(
-            model_name='apicall',
-            index=models.Index(fields=['started_at'], name='apicall_started'),
+            model_name="apicall",
+            index=models.Index(fields=["started_at"], name="apicall_started"),
         ),
         migrations.AddIndex(
-            model_name='apicall',
-            index=models.Index(fields=['vendor_request_id'], name='apicall_vendor_request'),
+            model_name="apicall",
+            index=models.Index(fields=["vendor_request_id"], name="apicall_vendor_request"),
         ),
         migrations.AddIndex(
-            model_name='apicall',
-            index=models.Index(condition=models.Q(('state', 'in_flight')), fields=['operation'], name='apicall_in_flight'),
+            model_name="apicall",
+            index=models.Index(
+                condition=models.Q(("state", "in_flight")),
+                fields=["operation"],
+                name="apicall_in_flight",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='apicall',
-            constraint=models.CheckConstraint(condition=models.Q(('state__in', ['in_flight', 'done'])), name='apicall_state_valid'),
+            model_name="apicall",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("state__in", ["in_flight", "done"])), name="apicall_state_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='agentidentity',
-            constraint=models.UniqueConstraint(fields=('user', 'account'), name='agentidentity_one_per_user_account'),
+            model_name="agentidentity",
+            constraint=models.UniqueConstraint(
+                fields=("user", "account"), name="agentidentity_one_per_user_account"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='agentidentity',
-            constraint=models.UniqueConstraint(fields=('account', 'login'), name='agentidentity_login_unique_in_account'),
+            model_name="agentidentity",
+            constraint=models.UniqueConstraint(
+                fields=("account", "login"), name="agentidentity_login_unique_in_account"
+            ),
         ),
     ]

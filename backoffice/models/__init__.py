@@ -8,6 +8,7 @@ from backoffice.models.mirror import (
     Ticket,
     TicketMessage,
 )
+from backoffice.models.pipeline import RateBucket, StoredFile
 
 __all__ = [
     "AgentIdentity",
@@ -19,6 +20,8 @@ __all__ = [
     "Operation",
     "OperationAction",
     "OperationState",
+    "RateBucket",
+    "StoredFile",
     "Tag",
     "Ticket",
     "TicketMessage",

@@ -5,6 +5,7 @@ import zoneinfo
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -67,6 +68,15 @@ class VendorAccount(models.Model):
         blank=True,
         help_text=_("Blank: the vendor's limit (HelpCrunch 120, Bony.chat 100, Thulium 60)."),
     )
+    max_attempts = models.PositiveSmallIntegerField(
+        _("attempts per operation"),
+        default=6,
+        validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text=_(
+            "How many times an operation may call the vendor before it fails; retries back off"
+            " exponentially (429, 5xx, connection failures)."
+        ),
+    )
     time_zone = models.CharField(
         _("time zone"),
         max_length=64,
@@ -84,6 +94,7 @@ class VendorAccount(models.Model):
     class Meta:
         verbose_name = _("vendor account")
         ordering = ["name"]
+        permissions = [("test_connection", _("Can test a vendor account's connection"))]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(vendor__in=Vendor.values), name="vendoraccount_vendor_valid"

@@ -80,6 +80,16 @@ class Operation(models.Model):
     last_error = models.TextField(_("last error"), blank=True)
     result = models.JSONField(_("result"), null=True, blank=True)
     task_id = models.CharField(_("task id"), max_length=64, blank=True)
+    # When a task for this operation was last handed to the broker (NULL: never). The sweeper
+    # re-dispatches queued operations whose message was lost.
+    dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
+    # A running operation belongs to one worker until this time; a redelivered task or the sweeper
+    # takes it over only after it lapses (the worker died or the task was killed).
+    lease_until = models.DateTimeField(_("lease until"), null=True, blank=True)
+    # Set, in the same commit as the audit row, just before a non-idempotent request leaves, and
+    # cleared once its outcome is known. Found set when an attempt starts: the last request may or
+    # may not have reached the vendor, so it is reconciled (or left to a person), never resent.
+    needs_reconcile = models.BooleanField(_("outcome to reconcile"), default=False)
     created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
@@ -87,6 +97,9 @@ class Operation(models.Model):
     class Meta:
         verbose_name = _("operation")
         ordering = ["-id"]
+        permissions = [
+            ("retry_operation", _("Can retry failed operations and dismiss unknown ones")),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(state__in=OperationState.values),
@@ -142,6 +155,9 @@ class ApiCall(models.Model):
     state = models.CharField(
         _("state"), max_length=16, choices=State.choices, default=State.IN_FLIGHT
     )
+    # Whether sending the request twice is harmless; a non-idempotent attempt without an outcome
+    # is reconciled with the vendor, never resent blindly.
+    idempotent = models.BooleanField(_("idempotent"), default=False)
     started_at = models.DateTimeField(_("started at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 

@@ -45,6 +45,9 @@ class Contact(models.Model):
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     custom_fields = models.JSONField(_("custom fields"), default=dict, blank=True)
     tags = models.ManyToManyField(Tag, blank=True, related_name="contacts", verbose_name=_("tags"))
+    # The fields as the vendor last had them (after a sync or a push): a push sends only what
+    # differs from this.
+    vendor_snapshot = models.JSONField(_("fields at the vendor"), default=dict, blank=True)
     last_synced_at = models.DateTimeField(_("last synced"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -52,6 +55,12 @@ class Contact(models.Model):
     class Meta:
         verbose_name = _("contact")
         ordering = ["-id"]
+        permissions = [
+            ("tag_contact", _("Can add and remove a contact's tags at the vendor")),
+            ("push_contact", _("Can create or update a contact at the vendor")),
+            ("add_feed_record", _("Can add a contact-history record at the vendor")),
+            ("start_chat", _("Can start a chat with a contact")),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["account", "vendor_id"], name="contact_vendor_id_unique_in_account"
@@ -97,6 +106,7 @@ class Ticket(models.Model):
     class Meta:
         verbose_name = _("ticket")
         ordering = ["-id"]
+        permissions = [("reply_to_ticket", _("Can reply to tickets at the vendor"))]
         constraints = [
             models.UniqueConstraint(
                 fields=["account", "vendor_id"], name="ticket_vendor_id_unique_in_account"
@@ -185,6 +195,7 @@ class ChatConversation(models.Model):
     class Meta:
         verbose_name = _("chat conversation")
         ordering = ["-id"]
+        permissions = [("send_message", _("Can send chat messages at the vendor"))]
         constraints = [
             models.UniqueConstraint(
                 fields=["account", "vendor_id"], name="conversation_vendor_id_unique_in_account"

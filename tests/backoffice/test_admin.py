@@ -12,6 +12,8 @@ from tests.factories import (
     BonyAccountFactory,
     ChatMessageFactory,
     ContactFactory,
+    RateBucketFactory,
+    StoredFileFactory,
     TagFactory,
     ThuliumAccountFactory,
     TicketMessageFactory,
@@ -34,6 +36,8 @@ def one_of_everything(owner) -> dict[str, object]:
         "chat_message": ChatMessageFactory(),
         "identity": AgentIdentityFactory(),
         "api_call": call,
+        "rate_bucket": RateBucketFactory(),
+        "file": StoredFileFactory(),
     }
 
 

@@ -1,0 +1,22 @@
+"""The pipeline's own rows, for the engineers who run it: rate buckets and attached files."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from backoffice.admin.base import ReadOnlyAdminMixin
+from backoffice.models import RateBucket, StoredFile
+
+
+@admin.register(RateBucket)
+class RateBucketAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["account", "tokens", "refilled_at", "paused_until"]
+    list_select_related = ["account"]
+
+
+@admin.register(StoredFile)
+class StoredFileAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["filename", "size", "content_type", "uploaded_by", "uploaded_at"]
+    list_select_related = ["uploaded_by"]
+    search_fields = ["filename", "sha256"]
+    exclude = ["content"]
