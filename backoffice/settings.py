@@ -99,6 +99,7 @@ else:
 # --- Background tasks (django-q2) ---------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 Q_WORKERS = env.int("Q_WORKERS", default=2)
+Q_TIMEOUT = 90
 Q_CLUSTER: dict[str, object] = {
     "name": "switchboard",
     "workers": Q_WORKERS,
@@ -106,7 +107,7 @@ Q_CLUSTER: dict[str, object] = {
     # 90 s is a generous ceiling, and `retry` sits well above it so a task that is still running
     # is never handed to a second worker. A task whose worker died is delivered again after
     # `retry` seconds; the operation's own state machine makes that redelivery harmless.
-    "timeout": 90,
+    "timeout": Q_TIMEOUT,
     "retry": 300,
     # Workers pull at most about one task each ahead of time: the queue stays in the database,
     # where the sweeper and the admin can see it, not in worker memory.
@@ -131,6 +132,26 @@ else:
     # operation and its task are committed together or not at all.
     Q_CLUSTER["orm"] = "default"
     Q_CLUSTER["poll"] = 0.5
+
+# --- The operations pipeline (backoffice/operations) ---------------------------------------------
+# A run owns its operation this long; django-q2 kills a task at `timeout`, so a lapsed lease means
+# the worker is gone and the next delivery (or the sweeper) takes the operation over.
+OPERATION_LEASE_SECONDS = Q_TIMEOUT + 30
+# Retries of 429 / 5xx / connection failures: exponential from the base, capped, with jitter.
+OPERATION_RETRY_BASE_SECONDS = env.float("OPERATION_RETRY_BASE_SECONDS", default=30.0)
+OPERATION_RETRY_MAX_SECONDS = env.float("OPERATION_RETRY_MAX_SECONDS", default=3600.0)
+# A worker waits at most this long for a rate-limit token; further off, the operation is deferred.
+RATE_LIMIT_MAX_WAIT_SECONDS = env.float("RATE_LIMIT_MAX_WAIT_SECONDS", default=5.0)
+RATE_LIMIT_DEFER_SPREAD_SECONDS = env.float("RATE_LIMIT_DEFER_SPREAD_SECONDS", default=30.0)
+# The sweeper (every minute): how many operations it re-dispatches per run, and when a queued
+# operation counts as never dispatched / lost.
+SWEEP_BATCH_LIMIT = env.int("SWEEP_BATCH_LIMIT", default=5000)
+SWEEP_UNDISPATCHED_AFTER_SECONDS = env.int("SWEEP_UNDISPATCHED_AFTER_SECONDS", default=120)
+SWEEP_LOST_AFTER_SECONDS = env.int("SWEEP_LOST_AFTER_SECONDS", default=900)
+# Read timeout of one vendor request (the connect timeout is at most 10 s).
+VENDOR_TIMEOUT_SECONDS = env.float("VENDOR_TIMEOUT_SECONDS", default=30.0)
+# Thulium publishes no attachment limit; a reply's files are refused above this size each.
+THULIUM_ATTACHMENT_MAX_BYTES = env.int("THULIUM_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 
 # --- Secrets at rest ------------------------------------------------------------------------------
 # Comma-separated Fernet keys, newest first. Every key decrypts; the first one encrypts.

@@ -1,0 +1,166 @@
+"""Services that turn a staff member's request into queued operations, and retry or dismiss them."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+from django.utils import timezone
+
+from backoffice.models import Operation, OperationState, User, VendorAccount
+from backoffice.operations.dispatch import operations_dispatch
+from backoffice.operations.handlers import handler_for
+
+State = OperationState
+BULK_BATCH = 1000
+
+
+class SkipTarget(Exception):
+    """This target does not fit the request; the message says why (shown to the staff member)."""
+
+
+@dataclass(frozen=True)
+class Skipped:
+    label: str
+    reason: str
+    url_target: models.Model | None = None
+
+
+@dataclass
+class Enqueued:
+    group_id: uuid.UUID
+    count: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+    operation_ids: list[int] = field(default_factory=list)
+
+
+Params = Mapping[str, Any] | Callable[[Any], Mapping[str, Any]]
+
+
+def _account_of(target: models.Model) -> VendorAccount:
+    if isinstance(target, VendorAccount):
+        return target
+    account: VendorAccount = target.account  # type: ignore[attr-defined]
+    return account
+
+
+def _label(target: models.Model) -> str:
+    if isinstance(target, VendorAccount):
+        return target.name[:255]
+    return f"{target} · {_account_of(target).name}"[:255]
+
+
+def operations_enqueue(
+    *,
+    actor: User | None,
+    action: str,
+    targets: Iterable[models.Model],
+    params: Params,
+) -> Enqueued:
+    """Write one queued ``Operation`` per fitting target and hand them to the workers.
+
+    One transaction: the operations and their tasks (ORM broker) are committed together or not
+    at all. Targets that do not fit (another vendor, no vendor id, a parameter builder's
+    ``SkipTarget``) are returned in ``skipped`` and never sent. ``targets`` may be a queryset of
+    any size; rows are read in chunks and written with bulk inserts.
+    """
+    result = Enqueued(group_id=uuid.uuid4())
+    content_types: dict[type[models.Model], ContentType] = {}
+    pending: list[Operation] = []
+
+    def flush() -> None:
+        created = Operation.objects.bulk_create(pending, batch_size=BULK_BATCH)
+        result.operation_ids.extend(op.pk for op in created)
+        pending.clear()
+
+    if isinstance(targets, models.QuerySet):
+        rows: Iterable[models.Model] = targets.iterator(chunk_size=2000)
+    else:
+        rows = targets
+    with transaction.atomic():
+        for target in rows:
+            account = _account_of(target)
+            handler = handler_for(action, account.vendor)
+            reason: str | None
+            if handler is None:
+                reason = f"{account.get_vendor_display()} does not support this action"
+            elif not account.is_active:
+                reason = f"the account {account.name} is inactive"
+            else:
+                reason = handler.skip_reason(target)
+            values: Mapping[str, Any] = {}
+            if reason is None:
+                try:
+                    values = params(target) if callable(params) else params
+                except SkipTarget as skip:
+                    reason = str(skip)
+            if reason is not None:
+                result.skipped.append(Skipped(str(target), reason, target))
+                continue
+            model = type(target)
+            if model not in content_types:
+                content_types[model] = ContentType.objects.get_for_model(model)
+            pending.append(
+                Operation(
+                    group_id=result.group_id,
+                    actor=actor,
+                    action=action,
+                    account_id=account.pk,
+                    target_type=content_types[model],
+                    target_id=target.pk,
+                    target_label=_label(target),
+                    params=dict(values),
+                )
+            )
+            if len(pending) >= BULK_BATCH:
+                flush()
+        if pending:
+            flush()
+        result.count = len(result.operation_ids)
+        if result.operation_ids:
+            operations_dispatch(operation_ids=result.operation_ids, group_id=result.group_id)
+    return result
+
+
+def operations_retry(*, operations: Iterable[Operation]) -> tuple[int, list[Operation]]:
+    """Send failed or unknown operations again: new attempts, same operation.
+
+    Retrying an ``unknown`` operation is a person's decision that the vendor did not get it.
+    Returns the number queued and the operations left as they were (in another state).
+    """
+    ids: list[Operation] = []
+    refused: list[Operation] = []
+    for op in operations:
+        (ids if op.state in (State.FAILED, State.UNKNOWN) else refused).append(op)
+    ids_only = [op.pk for op in ids]
+    now = timezone.now()
+    with transaction.atomic():
+        count = Operation.objects.filter(
+            pk__in=ids_only, state__in=[State.FAILED, State.UNKNOWN]
+        ).update(
+            state=State.QUEUED,
+            attempts=0,
+            needs_reconcile=False,
+            next_attempt_at=None,
+            finished_at=None,
+            dispatched_at=None,
+            updated_at=now,
+        )
+        operations_dispatch(operation_ids=ids_only)
+    return count, refused
+
+
+def operations_dismiss(*, operations: Iterable[Operation]) -> tuple[int, list[Operation]]:
+    """Close unknown (or failed) operations after a person checked the vendor by hand."""
+    ids: list[Operation] = []
+    refused: list[Operation] = []
+    for op in operations:
+        (ids if op.state in (State.FAILED, State.UNKNOWN) else refused).append(op)
+    count = Operation.objects.filter(
+        pk__in=[op.pk for op in ids], state__in=[State.FAILED, State.UNKNOWN]
+    ).update(state=State.DISMISSED, updated_at=timezone.now(), finished_at=timezone.now())
+    return count, refused

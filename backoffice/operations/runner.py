@@ -1,0 +1,288 @@
+"""One run of one operation in a worker: claim, call the vendor through the audit hooks, decide.
+
+The order of writes is what makes the guarantees hold:
+
+1. **Claim**: one conditional UPDATE moves the operation to ``running`` with a lease. A second
+   delivery of the same task (the broker's redelivery, the sweeper) finds it taken and leaves;
+   after the lease lapses (the worker died) the next delivery takes it over.
+2. **Before each request** (``before_send``): the ``ApiCall`` row is inserted as in flight and,
+   for a non-idempotent request, ``Operation.needs_reconcile`` is set, in one commit, before
+   any byte leaves. **After** it, the recorder completes that row with the outcome.
+3. **Outcome**: success applies the mirror update and marks the operation succeeded in one
+   transaction; a retryable failure schedules the next attempt (no sleeping); anything else fails
+   with the vendor's own words.
+
+A run that starts with ``needs_reconcile`` set (a crash or a timeout after sending) asks the
+handler to reconcile with a vendor read before anything is sent again, or leaves the operation
+``unknown`` for a person.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from backoffice.crypto import CredentialDecryptionError
+from backoffice.models import ApiCall, Operation, OperationState, VendorAccount
+from backoffice.operations.clients import MissingCredentials, vendor_client_build
+from backoffice.operations.handlers import handler_for
+from backoffice.operations.handlers.base import Attempt, Done, Handler, NotReconcilable, Refused
+from backoffice.operations.ratelimit import RateDeferred, RateLimiterHook, rate_limit_pause
+from backoffice.operations.retry import retry_delay
+from connectors.errors import RateLimited, TransportError, VendorError
+from connectors.transport import CallRecord, CallStart
+
+logger = logging.getLogger(__name__)
+
+State = OperationState
+# Statuses from a gateway in front of the vendor: the request may have been processed anyway.
+GATEWAY_STATUSES = frozenset({502, 504})
+
+
+def operation_run(*, operation_id: int) -> str:
+    """Run one attempt of an operation; return its state afterwards (for the task's result)."""
+    operation = _claim(operation_id)
+    if operation is None:
+        return "not due"
+    try:
+        _Run(operation)()
+    except Exception:
+        # A bug or a database failure. The lease lapses and the sweeper hands the operation to
+        # another run, which reconciles whatever this one left in flight.
+        logger.exception("operation %s: run failed", operation_id)
+        raise
+    return operation.state
+
+
+def _claim(operation_id: int) -> Operation | None:
+    now = timezone.now()
+    lease_until = now + timedelta(seconds=settings.OPERATION_LEASE_SECONDS)
+    claimable = Q(state=State.QUEUED) | Q(state=State.RUNNING, lease_until__lt=now)
+    claimed = (
+        Operation.objects.filter(pk=operation_id)
+        .filter(claimable)
+        .update(state=State.RUNNING, lease_until=lease_until, updated_at=now)
+    )
+    if not claimed:
+        return None
+    return Operation.objects.select_related("account", "actor").get(pk=operation_id)
+
+
+class AuditHooks:
+    """The connectors' ``before_send`` and ``recorder`` hooks, writing ``ApiCall`` rows."""
+
+    def __init__(self, operation: Operation) -> None:
+        self.operation = operation
+        self.rows: dict[str, int] = {}
+        self.sent = False
+        self.last: CallStart | None = None
+
+    def before_send(self, start: CallStart) -> None:
+        op = self.operation
+        with transaction.atomic():
+            row = ApiCall.objects.create(
+                operation=op,
+                account_id=op.account_id,
+                method=start.method,
+                url=start.url,
+                request_headers=start.request_headers,
+                request_body=start.request_body or "",
+                idempotent=start.idempotent,
+            )
+            changes: dict[str, Any] = {}
+            if not self.sent:
+                op.attempts += 1
+                changes["attempts"] = op.attempts
+            if not start.idempotent and not op.needs_reconcile:
+                op.needs_reconcile = True
+                changes["needs_reconcile"] = True
+            if changes:
+                Operation.objects.filter(pk=op.pk).update(**changes)
+        self.sent = True
+        self.last = start
+        self.rows[start.call_id] = row.pk
+
+    def recorder(self, record: CallRecord) -> None:
+        error = record.error
+        ApiCall.objects.filter(pk=self.rows.pop(record.call_id)).update(
+            status_code=record.status,
+            response_headers=record.response_headers,
+            response_body=record.response_body or "",
+            vendor_request_id=(record.request_id or "")[:128],
+            duration_ms=round(record.duration_ms),
+            error_class=type(error).__name__ if error is not None else "",
+            error_message=str(error) if error is not None else "",
+            state=ApiCall.State.DONE,
+            finished_at=timezone.now(),
+        )
+
+
+def describe_error(error: VendorError) -> str:
+    """The vendor's own words, with the status and the request id support will ask for."""
+    text = str(error)
+    details = []
+    if error.status is not None:
+        details.append(f"HTTP {error.status}")
+    if error.request_id:
+        details.append(f"request id {error.request_id}")
+    return f"{text} ({', '.join(details)})" if details else text
+
+
+class _Run:
+    """One run of one claimed operation."""
+
+    def __init__(self, op: Operation) -> None:
+        self.op = op
+        self.account: VendorAccount = op.account
+        self.handler: Handler | None = handler_for(op.action, self.account.vendor)
+
+    def __call__(self) -> None:
+        op, account, handler = self.op, self.account, self.handler
+        _close_interrupted(op)
+        if handler is None:
+            self.finish(State.FAILED, error=f"{account.get_vendor_display()} has no {op.action}.")
+            return
+        target: Any = account if handler.target_model is VendorAccount else op.target
+        if target is None:
+            self.finish(State.FAILED, error="The target was deleted before the operation ran.")
+            return
+        hooks = AuditHooks(op)
+        try:
+            client = vendor_client_build(
+                account=account,
+                recorder=hooks.recorder,
+                before_send=hooks.before_send,
+                rate_limiter=RateLimiterHook(account),
+            )
+        except (MissingCredentials, CredentialDecryptionError, ValueError) as exc:
+            self.finish(State.FAILED, error=str(exc))
+            return
+        attempt = Attempt(operation=op, account=account, target=target, client=client)
+        try:
+            done = self.attempt(handler, attempt)
+        except NotReconcilable:
+            self.finish(State.UNKNOWN, error=UNKNOWN_MESSAGE)
+        except RateDeferred as deferred:
+            # No token soon enough: come back when there is one, spread to avoid a stampede.
+            spread = random.uniform(0, float(settings.RATE_LIMIT_DEFER_SPREAD_SECONDS))  # noqa: S311
+            self.finish(
+                State.RETRYING,
+                error=f"Waiting: {deferred.reason}.",
+                next_attempt_at=deferred.until + timedelta(seconds=spread),
+            )
+        except VendorError as error:
+            self.vendor_failure(handler, error, last=hooks.last)
+        except Refused as refused:
+            self.finish(State.FAILED, error=str(refused))
+        else:
+            self.finish(State.SUCCEEDED, done=done)
+        finally:
+            client.transport.close()
+
+    def attempt(self, handler: Handler, attempt: Attempt) -> Done:
+        op = self.op
+        if op.needs_reconcile:
+            found = handler.reconcile(attempt)
+            if found is not None:
+                found.result = {**found.result, "reconciled": True}
+                return found
+            # The vendor shows no trace of it: sending it (again) cannot duplicate anything.
+            op.needs_reconcile = False
+            Operation.objects.filter(pk=op.pk).update(needs_reconcile=False)
+        return handler.perform(attempt)
+
+    def vendor_failure(
+        self, handler: Handler, error: VendorError, *, last: CallStart | None
+    ) -> None:
+        op, account = self.op, self.account
+        if isinstance(error, RateLimited):
+            rate_limit_pause(account=account, seconds=error.retry_after)
+        message = describe_error(error)
+        if _may_have_taken_effect(error, last):
+            if not handler.can_reconcile:
+                self.finish(State.UNKNOWN, error=f"{message}. {UNKNOWN_MESSAGE}")
+                return
+            # needs_reconcile stays set: the next attempt starts with a vendor read.
+            retryable = True
+        else:
+            retryable = error.retryable
+            op.needs_reconcile = False
+        if not (retryable and handler.retries):
+            self.finish(State.FAILED, error=message)
+            return
+        if op.attempts >= account.max_attempts:
+            self.finish(State.FAILED, error=f"Gave up after {op.attempts} attempts: {message}")
+            return
+        retry_after = error.retry_after if isinstance(error, RateLimited) else None
+        delay = retry_delay(attempt=max(op.attempts, 1), retry_after=retry_after)
+        self.finish(
+            State.RETRYING, error=message, next_attempt_at=timezone.now() + timedelta(seconds=delay)
+        )
+
+    def finish(
+        self,
+        state: str,
+        *,
+        error: str = "",
+        done: Done | None = None,
+        next_attempt_at: datetime | None = None,
+    ) -> None:
+        op, now = self.op, timezone.now()
+        op.state = state
+        op.lease_until = None
+        op.next_attempt_at = next_attempt_at
+        if state == State.SUCCEEDED:
+            op.needs_reconcile = False
+            op.last_error = ""
+        elif error:
+            op.last_error = error
+        if state in (State.SUCCEEDED, State.FAILED, State.UNKNOWN):
+            op.finished_at = now
+        if done is not None:
+            op.result = {**(op.result or {}), **done.result}
+        with transaction.atomic():
+            if done is not None and done.apply is not None:
+                done.apply()
+            if self.handler is not None and state in (State.FAILED, State.UNKNOWN):
+                self.handler.failed(self.account, op.last_error)
+            Operation.objects.filter(pk=op.pk).update(
+                state=op.state,
+                lease_until=None,
+                next_attempt_at=op.next_attempt_at,
+                needs_reconcile=op.needs_reconcile,
+                last_error=op.last_error,
+                finished_at=op.finished_at,
+                result=op.result,
+                updated_at=now,
+            )
+
+
+UNKNOWN_MESSAGE = (
+    "The request may have reached the vendor, and the vendor offers no way to check. "
+    "Check at the vendor, then retry or dismiss this operation."
+)
+
+
+def _close_interrupted(op: Operation) -> None:
+    """Requests a dead run left in flight: record that their outcome was never seen."""
+    ApiCall.objects.filter(operation=op, state=ApiCall.State.IN_FLIGHT).update(
+        state=ApiCall.State.DONE,
+        error_class="Interrupted",
+        error_message="The worker stopped before the vendor's answer was recorded.",
+        finished_at=timezone.now(),
+    )
+
+
+def _may_have_taken_effect(error: VendorError, last: CallStart | None) -> bool:
+    if last is None or last.idempotent:
+        return False
+    if isinstance(error, TransportError):
+        return error.sent
+    return error.status in GATEWAY_STATUSES
