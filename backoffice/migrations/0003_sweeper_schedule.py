@@ -1,11 +1,13 @@
 """The sweeper runs every minute in the django-q2 cluster (see backoffice.operations.dispatch)."""
 
 from django.db import migrations
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import StateApps
 
 SWEEPER = "Sweep operations"
 
 
-def create_schedule(apps, schema_editor):
+def create_schedule(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     Schedule = apps.get_model("django_q", "Schedule")
     Schedule.objects.update_or_create(
         name=SWEEPER,
@@ -18,7 +20,7 @@ def create_schedule(apps, schema_editor):
     )
 
 
-def delete_schedule(apps, schema_editor):
+def delete_schedule(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     apps.get_model("django_q", "Schedule").objects.filter(name=SWEEPER).delete()
 
 

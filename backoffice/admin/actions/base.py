@@ -1,0 +1,141 @@
+"""The shared shape of a vendor action: an intermediate form, then operations queued in one go.
+
+Django's documented pattern for actions with an intermediate page: the action renders a form
+that re-posts the selection (``_selected_action``, ``select_across``, ``action``) to the same
+changelist URL (so its filters still apply); the second post, carrying ``apply``, validates the
+form and queues one ``Operation`` per fitting row. Returning None sends the staff member back to
+the changelist, where ``message_user`` says what was queued and what was skipped, with links.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+from django.utils.text import capfirst
+
+from backoffice.models import VendorAccount
+from backoffice.operations.enqueue import Enqueued, Params, Skipped, operations_enqueue
+
+TEMPLATE = "admin/backoffice/action_form.html"
+SKIPPED_SHOWN = 10
+
+
+def _change_url(obj: Model | None) -> str | None:
+    if obj is None or obj.pk is None:
+        return None
+    meta = obj._meta
+    return reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[obj.pk])
+
+
+def group_url(result: Enqueued) -> str:
+    return f"{reverse('admin:backoffice_operation_changelist')}?group_id={result.group_id}"
+
+
+def skipped_html(skipped: list[Skipped]) -> SafeString:
+    """ "X (why), Y (why) and 3 more", each row linked to its page."""
+    shown = skipped[:SKIPPED_SHOWN]
+    items = format_html_join(
+        ", ",
+        "{} ({})",
+        (
+            (
+                format_html('<a href="{}">{}</a>', url, s.label)
+                if (url := _change_url(s.url_target))
+                else s.label,
+                s.reason,
+            )
+            for s in shown
+        ),
+    )
+    more = len(skipped) - len(shown)
+    return format_html("{} and {} more", items, more) if more else items
+
+
+def report(modeladmin: admin.ModelAdmin, request: HttpRequest, result: Enqueued, noun: str) -> None:
+    """ "Queued 25 replies (progress); 2 skipped: …" as one message on the changelist."""
+    if result.count:
+        queued = format_html(
+            'Queued {} {} (<a href="{}">follow their progress</a>)',
+            result.count,
+            noun,
+            group_url(result),
+        )
+    else:
+        queued = format_html("Nothing queued")
+    if result.skipped:
+        text = format_html(
+            "{}; {} skipped: {}.", queued, len(result.skipped), skipped_html(result.skipped)
+        )
+        level = messages.WARNING
+    else:
+        text = format_html("{}.", queued)
+        level = messages.SUCCESS
+    modeladmin.message_user(request, text, level)
+
+
+def intermediate_action(
+    modeladmin: admin.ModelAdmin,
+    request: HttpRequest,
+    queryset: QuerySet[Any],
+    *,
+    action: str,
+    title: str,
+    noun: str,
+    form_class: type[forms.Form],
+    params: Callable[[forms.Form], Params],
+    form_kwargs: Mapping[str, Any] | None = None,
+    intro: str = "",
+) -> TemplateResponse | None:
+    """Render the action's form; on a valid ``apply`` post, queue the operations and report.
+
+    ``params`` turns the cleaned form into the operations' parameters: a mapping shared by all
+    targets, or a callable per target that may raise ``SkipTarget``.
+    """
+    kwargs = dict(form_kwargs or {})
+    if "apply" in request.POST:
+        form = form_class(request.POST, request.FILES, **kwargs)
+        if form.is_valid():
+            targets = queryset.prefetch_related(None)
+            if queryset.model is not VendorAccount:
+                targets = targets.select_related("account")
+            result = operations_enqueue(
+                actor=request.user,  # type: ignore[arg-type]
+                action=action,
+                targets=targets,
+                params=params(form),
+            )
+            report(modeladmin, request, result, noun)
+            return None
+    else:
+        form = form_class(**kwargs)
+    opts = modeladmin.model._meta
+    count = queryset.count()
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": title,
+        "subtitle": None,
+        "intro": intro,
+        "form": form,
+        "action": action,
+        "opts": opts,
+        "app_label": opts.app_label,
+        "selected": request.POST.getlist(ACTION_CHECKBOX_NAME),
+        "select_across": request.POST.get("select_across", "0"),
+        "count": count,
+        "noun": capfirst(opts.verbose_name_plural if count != 1 else opts.verbose_name),
+        "preview": list(queryset[:10]),
+        "media": modeladmin.media + form.media,
+        "multipart": form.is_multipart(),
+    }
+    request.current_app = modeladmin.admin_site.name
+    return TemplateResponse(request, TEMPLATE, context)
