@@ -53,12 +53,21 @@ def operation_run(*, operation_id: int) -> str:
         return "not due"
     try:
         _Run(operation)()
-    except Exception:
-        # A bug or a database failure. The lease lapses and the sweeper hands the operation to
-        # another run, which reconciles whatever this one left in flight.
+    except Exception as exc:
+        # A bug (or bad data) in this run. Retrying it by itself would fail the same way, so the
+        # operation stops here for a person: "unknown" if a request may have reached the vendor,
+        # else "failed". If even this write fails (the database is down), the lease lapses and
+        # the sweeper hands the operation to a later run.
         logger.exception("operation %s: run failed", operation_id)
-        raise
+        _Run(operation).finish(
+            State.UNKNOWN if _sent_unsettled(operation_id) else State.FAILED,
+            error=f"Internal error ({type(exc).__name__}); the worker's log has the details.",
+        )
     return operation.state
+
+
+def _sent_unsettled(operation_id: int) -> bool:
+    return Operation.objects.filter(pk=operation_id, needs_reconcile=True).exists()
 
 
 def _claim(operation_id: int) -> Operation | None:

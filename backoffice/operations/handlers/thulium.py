@@ -20,6 +20,7 @@ from backoffice.operations.handlers.base import (
     Done,
     Handler,
     NotReconcilable,
+    Refused,
     recorded_json,
     succeeded,
 )
@@ -52,11 +53,11 @@ class ReplyToTicket(Handler):
         client = _client(attempt)
         # Attachments go to Thulium's temporary files first; the reply lists their tokens.
         # A second upload after a failed attempt only leaves a temporary file to expire.
-        tokens = []
-        for stored in StoredFile.objects.filter(pk__in=params.get("attachments", [])).order_by(
-            "pk"
-        ):
-            tokens.append(client.upload_temporary_file(stored.filename, bytes(stored.content)))
+        wanted = list(params.get("attachments", []))
+        files = list(StoredFile.objects.filter(pk__in=wanted).order_by("pk"))
+        if len(files) != len(set(wanted)):
+            raise Refused("An attached file is no longer stored; queue the reply again.")
+        tokens = [client.upload_temporary_file(f.filename, bytes(f.content)) for f in files]
         date = _when(params.get("date"))
         client.reply_to_ticket(
             ticket.vendor_id,
