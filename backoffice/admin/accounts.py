@@ -50,6 +50,7 @@ class VendorAccountForm(forms.ModelForm):
             "base_url",
             "channel_kind",
             "rate_limit_per_minute",
+            "max_attempts",
             "time_zone",
             "is_active",
         ]
@@ -117,7 +118,10 @@ class VendorAccountAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["vendor", "name", "base_url", "channel_kind", "is_active"]}),
         (_("Credentials"), {"fields": ["new_api_login", "new_api_secret"]}),
-        (_("Limits and dates"), {"fields": ["rate_limit_per_minute", "time_zone"]}),
+        (
+            _("Limits and dates"),
+            {"fields": ["rate_limit_per_minute", "max_attempts", "time_zone"]},
+        ),
         (
             _("Connection"),
             {"fields": ["last_checked_at", "last_check_ok", "last_check_message"]},
