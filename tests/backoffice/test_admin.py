@@ -119,6 +119,7 @@ def account_form(account: VendorAccount, **overrides: str) -> dict[str, str]:
         "base_url": account.base_url,
         "channel_kind": account.channel_kind,
         "rate_limit_per_minute": "",
+        "max_attempts": str(account.max_attempts),
         "time_zone": account.time_zone,
         "is_active": "on",
         "new_api_login": "",
