@@ -14,7 +14,8 @@ from django.utils.translation import gettext
 
 class ValidSelectionMixin:
     """Django's admin filters the selection with the posted ids as they are; an id that is not
-    a number (a crafted or garbled post) would end in a server error. It ends in a message."""
+    a number, or too large for the column (a crafted or garbled post), would end in a server
+    error. It ends in a message."""
 
     model: Any
 
@@ -24,7 +25,7 @@ class ValidSelectionMixin:
         pk = self.model._meta.pk
         try:
             for value in request.POST.getlist(ACTION_CHECKBOX_NAME):
-                pk.to_python(value)
+                pk.run_validators(pk.to_python(value))  # a number, within the column's range
         except ValidationError:
             self.message_user(  # type: ignore[attr-defined]
                 request,
