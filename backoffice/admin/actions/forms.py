@@ -7,8 +7,9 @@ cleaned data is what the operations' parameters are built from (see ``ticket.py`
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django import forms
@@ -33,6 +34,8 @@ CHAT_QUEUE_ID_MAX = 2**31 - 1
 # How many existing tags the tag forms offer to pick from; more can always be typed.
 TAG_CHOICES_SHOWN = 100
 MEGABYTE = 1024 * 1024
+# Dates before this are typing slips, not replies or records sent by other means.
+EARLIEST_DATE = date(2000, 1, 1)
 
 
 def megabytes(size: int) -> str:
@@ -42,8 +45,9 @@ def megabytes(size: int) -> str:
 class ActionForm(forms.Form):
     """A form whose every field error names the field it belongs to.
 
-    Django's own messages ("This field is required.") are prefixed with the field's label, so a
-    message read away from its field (a screen reader, a screenshot in a ticket) still says which.
+    Messages that do not start with the field's label ("This field is required.") get it as a
+    prefix, so a message read away from its field (a screen reader, a screenshot in a ticket)
+    still says which.
     """
 
     def full_clean(self) -> None:
@@ -53,7 +57,9 @@ class ActionForm(forms.Form):
                 continue
             label = str(self.fields[name].label or pretty_name(name))
             messages = [str(m) for m in errors]
-            errors.data = [m if label.lower() in m.lower() else f"{label}: {m}" for m in messages]
+            errors.data = [
+                m if m.lower().startswith(label.lower()) else f"{label}: {m}" for m in messages
+            ]
 
 
 class LocalDateTimeInput(forms.DateTimeInput):
@@ -65,9 +71,30 @@ class LocalDateTimeInput(forms.DateTimeInput):
         super().__init__(attrs, format="%Y-%m-%dT%H:%M")
 
 
-def _not_in_future(value: datetime | None, why: str) -> datetime | None:
-    if value is not None and value > timezone.now():
-        raise forms.ValidationError(why, code="future")
+def _display(value: datetime | None) -> str:
+    """A form's datetime as typed (it is in the current time zone), the year in four digits."""
+    if value is None:
+        return ""
+    return value.replace(tzinfo=None).isoformat(sep=" ", timespec="minutes")
+
+
+def _past(value: datetime | None, *, label: str, future: str) -> datetime | None:
+    """``value`` unless it is in the future (``future`` says why not) or absurdly old.
+
+    The vendors' own examples are years in the past, so any past moment is taken from the
+    earliest date on; before it, a typing slip (year 0024) would only fail later, at the vendor
+    or when converting to the system's time zone.
+    """
+    if value is None:
+        return None
+    if value > timezone.now():
+        raise forms.ValidationError(future, code="future")
+    if value.date() < EARLIEST_DATE:
+        raise forms.ValidationError(
+            _("%(label)s: %(when)s is before %(earliest)s, the earliest date taken.")
+            % {"label": label, "when": _display(value), "earliest": EARLIEST_DATE.isoformat()},
+            code="too_early",
+        )
     return value
 
 
@@ -128,7 +155,13 @@ class ReplyToTicketForm(ActionForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["date"].help_text = _time_zone_help(
-            str(_("Optional: the date Thulium records as when the reply was sent; blank is now."))
+            str(
+                _(
+                    "Optional: the date Thulium records as when the reply was sent, from"
+                    " %(earliest)s until now; blank is now."
+                )
+            )
+            % {"earliest": EARLIEST_DATE.isoformat()}
         )
         self.fields["attachments"].help_text = _(
             "Up to %(count)s files of at most %(size)s each. Choose them again if the form"
@@ -136,16 +169,12 @@ class ReplyToTicketForm(ActionForm):
         ) % {"count": MAX_ATTACHMENTS, "size": megabytes(settings.THULIUM_ATTACHMENT_MAX_BYTES)}
 
     def clean_date(self) -> datetime | None:
-        return _not_in_future(
-            self.cleaned_data.get("date"),
-            str(
-                _(
-                    "Send date: %(when)s is in the future. Thulium records it as when the reply"
-                    " was sent, so give a past date, or leave it blank for now."
-                )
-            )
-            % {"when": _display(self.cleaned_data.get("date"))},
-        )
+        value = self.cleaned_data.get("date")
+        future = _(
+            "Send date: %(when)s is in the future. Thulium records it as when the reply was"
+            " sent, so give a past date, or leave it blank for now."
+        ) % {"when": _display(value)}
+        return _past(value, label=str(self.fields["date"].label), future=future)
 
     def clean_attachments(self) -> Sequence[UploadedFile]:
         files: list[UploadedFile] = self.cleaned_data.get("attachments") or []
@@ -168,12 +197,6 @@ class ReplyToTicketForm(ActionForm):
         if errors:
             raise forms.ValidationError(errors)
         return files
-
-
-def _display(value: datetime | None) -> str:
-    if value is None:
-        return ""
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
 
 
 # --- Contact: tags -----------------------------------------------------------------------------
@@ -209,32 +232,34 @@ class TagsForm(ActionForm):
         typed = [part.strip() for part in (cleaned.get("names") or "").split(",")]
         while typed and not typed[-1]:
             typed.pop()  # a trailing comma is harmless
+        names = [part for part in typed if part] + list(cleaned.get("existing") or [])
         errors: list[str] = []
         if any(not part for part in typed):
             errors.append(str(_("A tag name is empty: remove the doubled or leading comma.")))
-        names = [part for part in typed if part] + list(cleaned.get("existing") or [])
-        for name in names:
-            if len(name) > TAG_NAME_MAX_CHARS:
-                errors.append(
-                    str(_("“%(name)s…” has %(len)s characters; a tag name has at most %(max)s."))
-                    % {"name": name[:40], "len": len(name), "max": TAG_NAME_MAX_CHARS}
-                )
-        seen: set[str] = set()
-        for name in names:
-            if name in seen:
-                errors.append(str(_("“%(name)s” is given twice.")) % {"name": name[:40]})
-            seen.add(name)
+        if too_long := [name for name in names if len(name) > TAG_NAME_MAX_CHARS]:
+            errors.append(
+                str(_("“%(name)s…” has %(len)s characters; a tag name has at most %(max)s."))
+                % {"name": too_long[0][:40], "len": len(too_long[0]), "max": TAG_NAME_MAX_CHARS}
+                + _more(len(too_long) - 1)
+            )
+        if twice := [name for name, n in Counter(names).items() if n > 1]:
+            shown = ", ".join(f"“{name[:40]}”" for name in twice[:5])
+            errors.append(str(_("Given twice: %(names)s.")) % {"names": shown})
         if len(names) > MAX_TAGS_PER_ACTION:
             errors.append(
                 str(_("At most %(max)s tags per action; %(count)s were given."))
                 % {"max": MAX_TAGS_PER_ACTION, "count": len(names)}
             )
         if not names and not errors and "names" not in self.errors:
-            errors.append(str(_("Give at least one tag: type its name or pick an existing one.")))
-        for error in dict.fromkeys(errors):
+            errors.append(str(_("Type at least one tag name, or pick an existing tag.")))
+        for error in errors:
             self.add_error("names", error)
         cleaned["tags"] = names
         return cleaned
+
+
+def _more(count: int) -> str:
+    return f" ({_('and %(n)s more') % {'n': count}})" if count > 0 else ""
 
 
 # --- Contact: push -----------------------------------------------------------------------------
@@ -269,16 +294,17 @@ class FeedRecordForm(ActionForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["time"].help_text = _time_zone_help(str(_("When it happened; blank is now.")))
+        self.fields["time"].help_text = _time_zone_help(
+            str(_("When it happened, from %(earliest)s until now; blank is now."))
+            % {"earliest": EARLIEST_DATE.isoformat()}
+        )
 
     def clean_time(self) -> datetime:
         value = self.cleaned_data.get("time")
-        checked = _not_in_future(
-            value,
-            str(_("Time: %(when)s is in the future; give a past time, or leave it blank for now."))
-            % {"when": _display(value)},
-        )
-        return checked or timezone.now()
+        future = _(
+            "Time: %(when)s is in the future; give a past time, or leave it blank for now."
+        ) % {"when": _display(value)}
+        return _past(value, label=str(self.fields["time"].label), future=future) or timezone.now()
 
 
 class StartChatForm(ActionForm):

@@ -265,6 +265,12 @@ def test_it_stores_no_file_when_every_ticket_is_skipped(owner_client: Client) ->
         (reply(date="yesterday"), "date", "Send date: Enter a valid date/time."),
         (reply(date="2999-01-01T10:00"), "date", "Send date: 2999-01-01 10:00 is in the future."),
         (reply(date=["2014-07-14", "x"]), "date", "Send date: Enter a valid date/time."),
+        (
+            reply(date="0001-01-01T00:00"),
+            "date",
+            "Send date: 0001-01-01 00:00 is before 2000-01-01, the earliest date taken.",
+        ),
+        (reply(date="2024-03-31T02:30"), "date", "Send date: 2024-03-31 02:30:00 couldn\u2019t be"),
     ],
 )
 def test_it_refuses_what_the_vendor_would_not_take_naming_the_field(

@@ -185,6 +185,11 @@ def _future() -> str:
         ({"message": "x", "author": "customer", "time": "2021-02-30T10:00"}, "time", "Time: Enter"),
         ({"message": "x", "author": "customer", "time": "future"}, "time", "Time: Enter a valid"),
         (
+            {"message": "x", "author": "customer", "time": "1999-12-31T23:59"},
+            "time",
+            "Time: 1999-12-31 23:59 is before 2000-01-01, the earliest date taken.",
+        ),
+        (
             {"message": "x", "author": "customer", "time": _future()},
             "time",
             "is in the future; give a past time, or leave it blank for now.",
