@@ -30,6 +30,7 @@ from backoffice.admin.actions.forms import (
 from backoffice.admin.actions.selection import ValidSelectionMixin
 from backoffice.models import Contact, Tag
 from backoffice.operations.enqueue import SkipTarget
+from backoffice.operations.handlers import handler_for
 from backoffice.operations.handlers.contacts import bony_fields, changed_fields, helpcrunch_fields
 from backoffice.vendors import Vendor
 from connectors.bony import MAX_FIELDS_PER_REQUEST
@@ -181,19 +182,17 @@ def _push_summary(queryset: QuerySet[Contact]) -> SafeString:
     }
     lines: list[str] = []
     if bony := counts.get(Vendor.BONY):
-        created = bony["total"] - bony["with_id"]
-        lines.append(
-            gettext("Bony.chat: %(updated)s updated, %(created)s created (no contact id yet).")
-            % {"updated": bony["with_id"], "created": created}
-        )
+        line = gettext("Bony.chat: %(n)s to update") % {"n": bony["with_id"]}
+        if created := bony["total"] - bony["with_id"]:
+            line += gettext(", %(n)s to create (no contact id yet)") % {"n": created}
+        lines.append(f"{line}.")
     if helpcrunch := counts.get(Vendor.HELPCRUNCH):
-        missing = helpcrunch["total"] - helpcrunch["with_id"]
-        line = gettext("HelpCrunch: %(updated)s updated.") % {"updated": helpcrunch["with_id"]}
-        if missing:
-            line += " " + gettext(
-                "%(n)s skipped (not at HelpCrunch yet: HelpCrunch creates its customers itself)."
+        line = gettext("HelpCrunch: %(n)s to update") % {"n": helpcrunch["with_id"]}
+        if missing := helpcrunch["total"] - helpcrunch["with_id"]:
+            line += gettext(
+                "; %(n)s skipped (not at HelpCrunch yet: HelpCrunch creates its customers itself)"
             ) % {"n": missing}
-        lines.append(line)
+        lines.append(f"{line}.")
     if thulium := counts.get(Vendor.THULIUM):
         lines.append(
             gettext("Thulium: %(n)s skipped (contacts are not pushed to Thulium from here).")
@@ -202,21 +201,27 @@ def _push_summary(queryset: QuerySet[Contact]) -> SafeString:
     return format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((x,) for x in lines)))
 
 
-def _push_preview(contacts: Iterable[Contact]) -> SafeString:
-    rows = []
-    for contact in contacts:
-        if contact.account.vendor == Vendor.THULIUM:
-            continue
+def _push_outcome(contact: Contact) -> str:
+    """What the push will do with one contact, in the words the report would use."""
+    account = contact.account
+    handler = handler_for("push_to_vendor", account.vendor)
+    if handler is None:
+        reason: str | None = f"{account.get_vendor_display()} does not support this action"
+    elif not account.is_active:
+        reason = f"the account {account.name} is inactive"
+    else:
+        reason = handler.skip_reason(contact)
+    if reason is None:
         fields = push_fields(contact)
         if not fields:
-            what = gettext("nothing changed since the last sync or push: skipped")
-        elif refusal := push_refusal(fields):
-            what = gettext("%(why)s: skipped") % {"why": refusal}
-        else:
-            what = gettext("sends %(fields)s") % {"fields": ", ".join(sorted(fields))}
-        rows.append((str(contact), contact.account.name, what))
-    if not rows:
-        return format_html("")
+            reason = "nothing changed since the last sync or push"
+        elif not (reason := push_refusal(fields)):
+            return gettext("sends %(fields)s") % {"fields": ", ".join(sorted(fields))}
+    return gettext("skipped: %(why)s") % {"why": reason}
+
+
+def _push_preview(contacts: Iterable[Contact]) -> SafeString:
+    rows = [(str(c), c.account.name, _push_outcome(c)) for c in contacts]
     return format_html(
         "<p>{}</p><ul>{}</ul>",
         gettext("The first contacts of the selection:"),

@@ -132,7 +132,7 @@ class ReplyToTicketForm(ActionForm):
         max_length=REPLY_BODY_MAX_CHARS,
         widget=forms.Textarea(attrs={"rows": 12, "cols": 80}),
         help_text=_("HTML or plain text, as chosen below. At most %(n)s characters.")
-        % {"n": f"{REPLY_BODY_MAX_CHARS:,}".replace(",", " ")},
+        % {"n": f"{REPLY_BODY_MAX_CHARS:,}"},
     )
     body_type = forms.ChoiceField(
         label=_("Body type"),

@@ -85,12 +85,15 @@ def test_it_lists_what_will_happen_then_sends_only_what_changed(
     ]
 
     page = start(owner_client, Contact, "push_to_vendor", everyone).content.decode()
-    assert "Bony.chat: 3 updated, 1 created (no contact id yet)." in page
-    assert "HelpCrunch: 1 updated. 1 skipped (not at HelpCrunch yet" in page
+    assert "Bony.chat: 3 to update, 1 to create (no contact id yet)." in page
+    assert "HelpCrunch: 1 to update; 1 skipped (not at HelpCrunch yet" in page
     assert "Thulium: 1 skipped (contacts are not pushed to Thulium from here)." in page
     assert f"{changed} (Messenger): sends email" in page
     assert f"{new} (Messenger): sends email, firstName, lastName, plan" in page
-    assert f"{unchanged} (Messenger): nothing changed since the last sync or push: skipped" in page
+    assert f"{unchanged} (Messenger): skipped: nothing changed since the last sync or push" in page
+    assert f"{bad_email} (Messenger): skipped: its e-mail “anna(at)wp.pl” is not a valid" in page
+    assert f"{not_at_helpcrunch} (Czat): skipped: not at HelpCrunch yet" in page
+    assert f"{at_thulium} (Centrala): skipped: Thulium does not support this action" in page
     response = run(owner_client, Contact, "push_to_vendor", everyone)
 
     (text,) = messages(response)
@@ -212,7 +215,7 @@ def test_it_pushes_every_contact_matching_the_filter_across_pages(
     ]
 
     page = start(owner_client, Contact, "push_to_vendor", shown, query=query, select_across=True)
-    assert "Bony.chat: 3 updated, 0 created" in page.content.decode()
+    assert "Bony.chat: 3 to update." in page.content.decode()
     assert "HelpCrunch" not in page.context["intro"]
     response = run(owner_client, Contact, "push_to_vendor", shown, query=query, select_across=True)
 
