@@ -206,17 +206,35 @@ def test_it_refuses_an_unusable_record_naming_the_field(
     assert not Operation.objects.exists()
 
 
-def test_it_lets_staff_with_only_the_record_permission_add_one(customer: Contact, rsps) -> None:
-    user, client = staff_client("view_contact", "add_feed_record")
+@pytest.mark.parametrize(
+    ("action", "permission", "data", "other"),
+    [
+        (
+            "add_feed_record",
+            "add_feed_record",
+            {"message": "x", "author": "customer"},
+            "start_chat",
+        ),
+        ("start_chat", "start_chat", {"chat_queue_id": "3"}, "add_feed_record"),
+    ],
+)
+def test_it_lets_staff_with_only_that_permission_run_it_and_nothing_else(
+    customer: Contact, action: str, permission: str, data: dict[str, str], other: str, rsps
+) -> None:
+    user, client = staff_client("view_contact", permission)
     rsps.post(f"{API}/customers/23/feed_records", body="")
+    rsps.post(f"{API}/chat_conversations/start", json={"conversation_id": CONVERSATION})
+    rsps.assert_all_requests_are_fired = False
 
-    assert action_choices(client, Contact) == ["add_feed_record"]
-    crafted = apply(client, Contact, "start_chat", [customer.pk], {"chat_queue_id": "3"})
+    assert action_choices(client, Contact) == [action]
+    crafted = apply(client, Contact, other, [customer.pk], {"chat_queue_id": "3", "message": "x"})
     assert messages(crafted) == ["No action selected."]
-    run(client, Contact, "add_feed_record", [customer.pk], {"message": "x", "author": "customer"})
+    assert not Operation.objects.exists()
+    run(client, Contact, action, [customer.pk], data)
 
     (op,) = Operation.objects.all()
-    assert (op.action, op.state, op.actor) == ("add_feed_record", "succeeded", user)
+    assert (op.action, op.state, op.actor) == (action, "succeeded", user)
+    assert len(rsps.calls) == 1
 
 
 # --- start_chat --------------------------------------------------------------------------------
@@ -242,6 +260,9 @@ def test_it_starts_a_chat_with_the_contacts_details_in_the_query_string(
         {"chat_queue_id": 3},
         {"conversation_id": CONVERSATION},
     )
+    call = ApiCall.objects.get(operation=op)
+    assert (call.method, call.url, call.status_code) == ("POST", request.url, 200)
+    assert call.request_headers["Authorization"] == "[redacted]"
     conversation = ChatConversation.objects.get(vendor_id=CONVERSATION)
     assert (conversation.account, conversation.contact, conversation.status) == (
         account,
