@@ -5,7 +5,10 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.admin.actions import contact as contact_actions
+from backoffice.admin.actions import ticket as ticket_actions
 from backoffice.admin.base import ReadOnlyInline
+from backoffice.admin.operations_link import OperationsLinkMixin
 from backoffice.models import ChatConversation, ChatMessage, Contact, Tag, Ticket, TicketMessage
 
 
@@ -18,7 +21,7 @@ class TagAdmin(admin.ModelAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
+class ContactAdmin(contact_actions.ContactActionPermissions, OperationsLinkMixin, admin.ModelAdmin):
     list_display = [
         "display_name",
         "email",
@@ -35,6 +38,13 @@ class ContactAdmin(admin.ModelAdmin):
     autocomplete_fields = ["tags"]
     readonly_fields = ["last_synced_at", "created_at", "updated_at"]
     show_full_result_count = False
+    actions = [
+        contact_actions.add_tags,
+        contact_actions.remove_tags,
+        contact_actions.push_to_vendor,
+        contact_actions.add_feed_record,
+        contact_actions.start_chat,
+    ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Contact]:
         return super().get_queryset(request).prefetch_related("tags")
@@ -54,7 +64,7 @@ class TicketMessageInline(ReadOnlyInline):
 
 
 @admin.register(Ticket)
-class TicketAdmin(admin.ModelAdmin):
+class TicketAdmin(ticket_actions.TicketActionPermissions, OperationsLinkMixin, admin.ModelAdmin):
     list_display = ["vendor_id", "subject", "contact", "account", "status", "vendor_updated_at"]
     list_display_links = ["vendor_id", "subject"]
     list_filter = ["account", "status"]
@@ -64,6 +74,7 @@ class TicketAdmin(admin.ModelAdmin):
     readonly_fields = ["last_synced_at"]
     inlines = [TicketMessageInline]
     show_full_result_count = False
+    actions = [ticket_actions.reply_to_ticket]
 
 
 @admin.register(TicketMessage)

@@ -42,11 +42,15 @@ def group_url(result: Enqueued) -> str:
 
 
 def skipped_html(skipped: list[Skipped]) -> SafeString:
-    """ "X (why), Y (why) and 3 more", each row linked to its page."""
+    """ "X — why; Y — why and 3 more", each row linked to its page.
+
+    Reasons often carry their own parentheses ("not at Bony.chat yet (no contact id)"), so they
+    follow a dash rather than being wrapped in more.
+    """
     shown = skipped[:SKIPPED_SHOWN]
     items = format_html_join(
-        ", ",
-        "{} ({})",
+        "; ",
+        "{} — {}",
         (
             (
                 format_html('<a href="{}">{}</a>', url, s.label)
@@ -61,17 +65,29 @@ def skipped_html(skipped: list[Skipped]) -> SafeString:
     return format_html("{} and {} more", items, more) if more else items
 
 
-def report(modeladmin: admin.ModelAdmin, request: HttpRequest, result: Enqueued, noun: str) -> None:
+Noun = str | tuple[str, str]
+
+
+def _counted(noun: Noun, count: int) -> str:
+    """``noun`` is the plural, or (singular, plural)."""
+    if isinstance(noun, tuple):
+        return noun[0] if count == 1 else noun[1]
+    return noun
+
+
+def report(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, result: Enqueued, noun: Noun
+) -> None:
     """ "Queued 25 replies (progress); 2 skipped: …" as one message on the changelist."""
     if result.count:
         queued = format_html(
             'Queued {} {} (<a href="{}">follow their progress</a>)',
             result.count,
-            noun,
+            _counted(noun, result.count),
             group_url(result),
         )
     else:
-        queued = format_html("Nothing queued")
+        queued = format_html("{}", "Nothing queued")
     if result.skipped:
         text = format_html(
             "{}; {} skipped: {}.", queued, len(result.skipped), skipped_html(result.skipped)
@@ -90,7 +106,7 @@ def intermediate_action(
     *,
     action: str,
     title: str,
-    noun: str,
+    noun: Noun,
     form_class: type[forms.Form],
     params: Callable[[forms.Form], Params],
     form_kwargs: Mapping[str, Any] | None = None,
