@@ -165,7 +165,9 @@ def push_params(contact: Contact) -> dict[str, Any]:
     refusal = push_refusal(fields)
     if refusal:
         raise SkipTarget(refusal)
-    return {"fields": fields}
+    # Pairs, not an object: PostgreSQL's jsonb reorders object keys, and for a Bony.chat create
+    # the order decides which fields go in the first request of 30.
+    return {"fields": [[name, value] for name, value in fields.items()]}
 
 
 PREVIEWED = 10

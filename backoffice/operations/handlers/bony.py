@@ -57,7 +57,7 @@ class BonyPushContact(Handler):
     def perform(self, attempt: Attempt) -> Done:
         contact: Contact = attempt.target
         contact.refresh_from_db(fields=["vendor_id"])
-        fields: dict[str, Any] = attempt.params["fields"]
+        fields: dict[str, Any] = dict(attempt.params["fields"])  # [name, value] pairs, in order
         client = _client(attempt)
         if contact.vendor_id:
             client.update_contact(contact.vendor_id, fields)
@@ -86,7 +86,7 @@ class BonyPushContact(Handler):
         if isinstance(data, dict) and data.get("id"):
             self._adopt(attempt, str(data["id"]))
             return None
-        fields = attempt.params["fields"]
+        fields = dict(attempt.params["fields"])
         for name in ("email", "phone"):
             value = fields.get(name)
             if not value:

@@ -66,7 +66,7 @@ class HelpCrunchPushContact(Handler):
 
     def perform(self, attempt: Attempt) -> Done:
         contact: Contact = attempt.target
-        fields = attempt.params["fields"]
+        fields: dict[str, Any] = dict(attempt.params["fields"])  # [name, value] pairs
         _client(attempt).update_customer(contact.vendor_id or "", fields)
         return Done({"updated": sorted(fields)}, lambda: snapshot_apply(contact, fields))
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 import re
 
 import pytest
@@ -119,7 +121,7 @@ def test_it_lists_what_will_happen_then_sends_only_what_changed(
     by_target = {op.target: op for op in operations("push_to_vendor")}
     assert set(by_target) == {changed, new, at_helpcrunch}
     assert all(op.state == "succeeded" for op in by_target.values())
-    assert by_target[changed].params == {"fields": {"email": "anna@example.pl"}}
+    assert by_target[changed].params == {"fields": [["email", "anna@example.pl"]]}
     assert ApiCall.objects.count() == 3
     changed.refresh_from_db()
     new.refresh_from_db()
@@ -172,7 +174,11 @@ def test_it_creates_and_updates_contacts_at_the_sandboxes(
     )
     assert len(fields) == 36  # the four standard fields and 32 of its own
     # At most 30 fields a request: a create, then the rest as an update.
-    assert [r["method"] for r in sandbox.received("bony")] == ["POST", "PUT"]
+    requests = sandbox.received("bony")
+    assert [r["method"] for r in requests] == ["POST", "PUT"]
+    # In the contact's own order on both databases: the standard fields lead the create.
+    created_with = [f["name"] for f in json.loads(requests[0]["body"])["custom_fields"]]
+    assert created_with[:5] == ["firstName", "lastName", "email", "phone", "pole0"]
     assert sandbox.state.helpcrunch.customers[1].email == "anna.nowak@example.pl"
     anna.refresh_from_db()
     assert anna.vendor_snapshot["email"] == "anna.nowak@example.pl"
