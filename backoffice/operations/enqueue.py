@@ -54,6 +54,18 @@ def _label(target: models.Model) -> str:
     return f"{target} · {_account_of(target).name}"[:255]
 
 
+def operation_skip_reason(*, action: str, target: models.Model) -> str | None:
+    """Why ``target`` cannot take ``action`` (no such action at its vendor, an inactive account,
+    the handler's own rule), or None when it fits."""
+    account = _account_of(target)
+    handler = handler_for(action, account.vendor)
+    if handler is None:
+        return f"{account.get_vendor_display()} does not support this action"
+    if not account.is_active:
+        return f"the account {account.name} is inactive"
+    return handler.skip_reason(target)
+
+
 def operations_enqueue(
     *,
     actor: User | None,
@@ -84,14 +96,7 @@ def operations_enqueue(
     with transaction.atomic():
         for target in rows:
             account = _account_of(target)
-            handler = handler_for(action, account.vendor)
-            reason: str | None
-            if handler is None:
-                reason = f"{account.get_vendor_display()} does not support this action"
-            elif not account.is_active:
-                reason = f"the account {account.name} is inactive"
-            else:
-                reason = handler.skip_reason(target)
+            reason = operation_skip_reason(action=action, target=target)
             values: Mapping[str, Any] = {}
             if reason is None:
                 try:

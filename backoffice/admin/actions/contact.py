@@ -29,8 +29,7 @@ from backoffice.admin.actions.forms import (
 )
 from backoffice.admin.actions.selection import ValidSelectionMixin
 from backoffice.models import Contact, Tag
-from backoffice.operations.enqueue import SkipTarget
-from backoffice.operations.handlers import handler_for
+from backoffice.operations.enqueue import SkipTarget, operation_skip_reason
 from backoffice.operations.handlers.contacts import bony_fields, changed_fields, helpcrunch_fields
 from backoffice.vendors import Vendor
 from connectors.bony import MAX_FIELDS_PER_REQUEST
@@ -205,19 +204,13 @@ def _push_summary(queryset: QuerySet[Contact]) -> SafeString:
 
 def _push_outcome(contact: Contact) -> str:
     """What the push will do with one contact, in the words the report would use."""
-    account = contact.account
-    handler = handler_for("push_to_vendor", account.vendor)
-    if handler is None:
-        reason: str | None = f"{account.get_vendor_display()} does not support this action"
-    elif not account.is_active:
-        reason = f"the account {account.name} is inactive"
-    else:
-        reason = handler.skip_reason(contact)
+    reason = operation_skip_reason(action="push_to_vendor", target=contact)
     if reason is None:
-        fields = push_fields(contact)
-        if not fields:
-            reason = "nothing changed since the last sync or push"
-        elif not (reason := push_refusal(fields)):
+        try:
+            fields = dict(push_params(contact)["fields"])
+        except SkipTarget as skip:
+            reason = str(skip)
+        else:
             return gettext("sends %(fields)s") % {"fields": ", ".join(sorted(fields))}
     return gettext("skipped: %(why)s") % {"why": reason}
 
