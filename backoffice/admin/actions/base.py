@@ -71,7 +71,7 @@ def report(modeladmin: admin.ModelAdmin, request: HttpRequest, result: Enqueued,
             group_url(result),
         )
     else:
-        queued = format_html("Nothing queued")
+        queued = format_html("{}", "Nothing queued")
     if result.skipped:
         text = format_html(
             "{}; {} skipped: {}.", queued, len(result.skipped), skipped_html(result.skipped)
