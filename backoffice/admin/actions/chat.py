@@ -106,8 +106,8 @@ class SendMessageForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
         help_text=_(
-            "HelpCrunch only: the same message with **bold**, _italics_ and links; HelpCrunch"
-            " shows this version where it can and the plain text elsewhere."
+            "HelpCrunch only: the same message with markdown formatting (e.g. **bold**), sent"
+            " beside the plain text."
         ),
     )
 
