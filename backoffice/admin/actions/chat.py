@@ -128,6 +128,10 @@ class SendMessageForm(forms.Form):
     def clean_text(self) -> str:
         text: str = self.cleaned_data["text"]
         problems = [too_long(lim, text) for lim in self.limits if len(text) > lim.characters]
+        if problems and len(problems) < len(self.limits):
+            problems.append(
+                "Shorten it, or leave those conversations out of the selection: the others take it."
+            )
         if problems:
             raise forms.ValidationError(problems)
         return text
