@@ -131,7 +131,7 @@ class OperationAdmin(AuditTableAdmin):
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
         scope = progress_scope(request.GET) if request.method == "GET" else None
-        if scope is not None:
+        if scope is not None and self.has_view_or_change_permission(request):
             url = f"{reverse('admin:backoffice_operation_progress')}?{scope.query}"
             extra_context = {
                 **(extra_context or {}),

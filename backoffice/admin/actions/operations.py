@@ -1,7 +1,8 @@
 """``retry_operations`` and ``dismiss_operations`` on the (read-only) operation list.
 
-Retry sends failed and outcome-unknown operations again; dismiss closes them after a person
-checked the vendor by hand, behind a confirmation page. Operations in any other state are left as
+Retry sends failed and outcome-unknown operations again (behind a confirmation page when any
+outcome is unknown: the vendor may have them already); dismiss closes them after a person checked
+the vendor by hand, behind a confirmation page. Operations in any other state are left as
 they are, and the message lists them. Both may be started from an operation's own page, which
 they then return to (``_return_to``).
 """
@@ -21,6 +22,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from backoffice.models import Operation, OperationState
 from backoffice.operations.enqueue import operations_dismiss, operations_retry
@@ -29,7 +31,7 @@ from backoffice.operations.progress import scope_of
 State = OperationState
 CLOSABLE = (State.FAILED, State.UNKNOWN)
 SHOWN = 10
-DISMISS_TEMPLATE = "admin/backoffice/operation/dismiss_confirmation.html"
+CONFIRM_TEMPLATE = "admin/backoffice/operation/confirm_action.html"
 
 
 def _selection(queryset: QuerySet[Operation]) -> list[Operation]:
@@ -86,13 +88,80 @@ def _progress_link(retried: Sequence[Operation]) -> SafeString:
     return format_html(' (<a href="{}">follow their progress</a>)', url)
 
 
+def _confirmation(
+    modeladmin: admin.ModelAdmin,
+    request: HttpRequest,
+    queryset: QuerySet[Operation],
+    *,
+    action: str,
+    title: str,
+    shown_states: Sequence[str],
+    lead: str,
+    advice: str,
+    button: str,
+) -> TemplateResponse:
+    """A page that lists what the action will do and re-posts the selection with ``apply``."""
+    opts = modeladmin.model._meta
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": title,
+        "subtitle": None,
+        "opts": opts,
+        "app_label": opts.app_label,
+        "action": action,
+        "selected": request.POST.getlist(ACTION_CHECKBOX_NAME),
+        "select_across": request.POST.get("select_across", "0"),
+        "return_to": request.POST.get("_return_to", ""),
+        "lead": lead,
+        "advice": advice,
+        "button": button,
+        "preview": list(
+            queryset.filter(state__in=shown_states).select_related("account").order_by("pk")[:20]
+        ),
+    }
+    request.current_app = modeladmin.admin_site.name
+    return TemplateResponse(request, CONFIRM_TEMPLATE, context)
+
+
+def _count_by_state(queryset: QuerySet[Operation]) -> Counter[str]:
+    rows = queryset.order_by().values_list("state").annotate(n=Count("pk"))
+    return Counter({state: n for state, n in rows})
+
+
 @admin.action(
     description=_("Retry selected failed or outcome-unknown operations"),
     permissions=["retry_operation"],
 )
 def retry_operations(
     modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Operation]
-) -> HttpResponseRedirect | None:
+) -> TemplateResponse | HttpResponseRedirect | None:
+    if "apply" not in request.POST:
+        unknown = _count_by_state(queryset)[State.UNKNOWN]
+        if unknown:
+            # These may have reached the vendor already: sending them again is a person's call.
+            return _confirmation(
+                modeladmin,
+                request,
+                queryset,
+                action="retry_operations",
+                title=str(_("Retry operations")),
+                shown_states=[State.UNKNOWN],
+                lead=ngettext(
+                    "%(n)d selected operation has an unknown outcome.",
+                    "%(n)d selected operations have an unknown outcome.",
+                    unknown,
+                )
+                % {"n": unknown},
+                advice=str(
+                    _(
+                        "Their request may already have reached the vendor, and retrying sends"
+                        " it again: a customer may get the same message twice. Check at the"
+                        " vendor first; where the change is there, dismiss the operation"
+                        " instead. Failed operations in the selection are retried too."
+                    )
+                ),
+                button=str(_("Yes, I checked: retry them")),
+            )
     selected = _selection(queryset)
     count, refused = operations_retry(operations=selected)
     retried = [op for op in selected if op.state in CLOSABLE]
@@ -130,8 +199,7 @@ def dismiss_operations(
         modeladmin.message_user(request, text, messages.SUCCESS if count else messages.WARNING)
         return _return_to(request)
 
-    rows = queryset.order_by().values_list("state").annotate(n=Count("pk"))
-    by_state = Counter({state: n for state, n in rows})
+    by_state = _count_by_state(queryset)
     closable = sum(by_state[state] for state in CLOSABLE)
     if not closable:
         modeladmin.message_user(
@@ -140,22 +208,33 @@ def dismiss_operations(
             messages.WARNING,
         )
         return _return_to(request)
-    opts = modeladmin.model._meta
-    context = {
-        **modeladmin.admin_site.each_context(request),
-        "title": _("Dismiss operations"),
-        "subtitle": None,
-        "opts": opts,
-        "app_label": opts.app_label,
-        "action": "dismiss_operations",
-        "selected": request.POST.getlist(ACTION_CHECKBOX_NAME),
-        "select_across": request.POST.get("select_across", "0"),
-        "return_to": request.POST.get("_return_to", ""),
-        "closable_count": closable,
-        "left_alone_count": sum(by_state.values()) - closable,
-        "preview": list(
-            queryset.filter(state__in=CLOSABLE).select_related("account").order_by("pk")[:20]
+    others = sum(by_state.values()) - closable
+    lead = ngettext(
+        "%(n)d failed or outcome-unknown operation will be dismissed.",
+        "%(n)d failed or outcome-unknown operations will be dismissed.",
+        closable,
+    ) % {"n": closable}
+    if others:
+        lead += " " + ngettext(
+            "%(n)d other selected operation is left as it is.",
+            "%(n)d other selected operations are left as they are.",
+            others,
+        ) % {"n": others}
+    return _confirmation(
+        modeladmin,
+        request,
+        queryset,
+        action="dismiss_operations",
+        title=str(_("Dismiss operations")),
+        shown_states=CLOSABLE,
+        lead=lead,
+        advice=str(
+            _(
+                "Dismiss an operation once you have checked at the vendor, by hand, that the"
+                " change was made or is no longer wanted. Switchboard then closes it and never"
+                " sends it again; nothing is sent to the vendor now. If the change is missing"
+                " and still wanted, retry the operation instead."
+            )
         ),
-    }
-    request.current_app = modeladmin.admin_site.name
-    return TemplateResponse(request, DISMISS_TEMPLATE, context)
+        button=str(_("Yes, I checked: dismiss them")),
+    )

@@ -58,8 +58,9 @@ def unknown_message(owner_client, sandbox: SandboxHandle) -> Operation:
     return operation
 
 
-def retry(client: Client, operations: list[Operation], **data: object):
-    return post_action(client, Operation, "retry_operations", operations, data, apply=False)
+def retry(client: Client, operations: list[Operation], *, confirm: bool = False, **data: object):
+    """The changelist's first post; ``confirm``: the confirmation page's submit."""
+    return post_action(client, Operation, "retry_operations", operations, data, apply=confirm)
 
 
 def test_it_retries_a_failed_operation_with_a_second_attempt(
@@ -99,13 +100,34 @@ def test_it_follows_retries_from_several_bulk_actions_by_their_ids(owner_client)
     first = OperationFactory(state="failed", account=account, group_id=uuid.uuid4())
     second = OperationFactory(state="unknown", account=account, group_id=uuid.uuid4())
 
-    response = retry(owner_client, [first, second])
+    response = retry(owner_client, [first, second], confirm=True)
 
     link = f"?id__in={first.pk},{second.pk}"
     assert link in messages_of(response)[-1]
     follow = owner_client.get(changelist_url(Operation, link))
     assert follow.context["cl"].result_count == 2
     assert 'id="operation-progress"' in follow.content.decode()
+
+
+def test_it_asks_before_resending_an_operation_whose_outcome_is_unknown(
+    owner_client, unknown_message: Operation, sandbox: SandboxHandle
+) -> None:
+    page = retry(owner_client, [unknown_message])
+
+    unknown_message.refresh_from_db()
+    assert unknown_message.state == "unknown"  # nothing resent yet
+    content = page.content.decode()
+    assert "1 selected operation has an unknown outcome." in content
+    assert "a customer may get the same message twice" in content
+    assert 'value="Yes, I checked: retry them"' in content
+
+    retry(owner_client, [unknown_message], confirm=True)
+
+    unknown_message.refresh_from_db()
+    assert unknown_message.state == "succeeded"
+    assert ApiCall.objects.filter(operation=unknown_message).count() == 2
+    texts = sandbox.state.bony["sandbox"].contacts[BONY_CONTACT_ID].messages
+    assert len(texts) == 2  # the person decided the vendor had not got it: sent again
 
 
 def test_it_says_nothing_was_retried_when_nothing_could_be(owner_client) -> None:
