@@ -67,6 +67,7 @@ def test_it_retries_a_failed_operation_with_a_second_attempt(
     owner_client, failed_message: Operation, sandbox: SandboxHandle
 ) -> None:
     assert "HTTP 503" in failed_message.last_error
+    sandbox.clear_faults()  # the outage is over
 
     response = retry(owner_client, [failed_message])
 
