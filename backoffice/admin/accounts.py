@@ -6,8 +6,10 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import HttpRequest
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.admin.actions.account import test_connection
 from backoffice.models import AgentIdentity, User, VendorAccount
 from backoffice.vendors import Vendor
 
@@ -110,11 +112,13 @@ class VendorAccountAdmin(admin.ModelAdmin):
         "credentials_state",
         "last_check_ok",
         "last_checked_at",
+        "last_check_summary",
     ]
     list_filter = ["vendor", "is_active", "last_check_ok"]
     search_fields = ["name", "base_url"]
     readonly_fields = ["last_checked_at", "last_check_ok", "last_check_message"]
     inlines = [AgentIdentityInline]
+    actions = [test_connection]
     fieldsets = [
         (None, {"fields": ["vendor", "name", "base_url", "channel_kind", "is_active"]}),
         (_("Credentials"), {"fields": ["new_api_login", "new_api_secret"]}),
@@ -131,6 +135,13 @@ class VendorAccountAdmin(admin.ModelAdmin):
     @admin.display(description=_("credentials"), boolean=True)
     def credentials_state(self, obj: VendorAccount) -> bool:
         return obj.credentials_set
+
+    @admin.display(description=_("last check result"))
+    def last_check_summary(self, obj: VendorAccount) -> str:
+        return Truncator(obj.last_check_message).chars(80) or "—"
+
+    def has_test_connection_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("backoffice.test_connection")
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
         return {"vendor": Vendor.HELPCRUNCH, **super().get_changeform_initial_data(request)}

@@ -4,15 +4,18 @@ import json
 from typing import Any
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest
-from django.urls import reverse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.admin.actions.operations import dismiss_operations, retry_operations
 from backoffice.admin.base import AuditTableAdmin, ReadOnlyInline, admin_link
 from backoffice.models import ApiCall, Operation
+from backoffice.operations.progress import operations_progress, progress_scope
 
 
 def pretty_json(value: Any) -> str:
@@ -101,6 +104,41 @@ class OperationAdmin(AuditTableAdmin):
         "updated_at",
         "finished_at",
     )
+
+    actions = [retry_operations, dismiss_operations]
+
+    def has_retry_operation_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("backoffice.retry_operation")
+
+    def get_urls(self) -> list[URLPattern]:
+        progress = path(
+            "progress/",
+            self.admin_site.admin_view(self.progress_view),
+            name="backoffice_operation_progress",
+        )
+        return [progress, *super().get_urls()]
+
+    def progress_view(self, request: HttpRequest) -> JsonResponse:
+        """A bulk action's progress as JSON, for the box above its filtered list."""
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        scope = progress_scope(request.GET)
+        if scope is None:
+            return JsonResponse({"error": "Give group_id=<uuid> or id__in=<ids>."}, status=400)
+        return JsonResponse(operations_progress(scope=scope).as_json())
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        scope = progress_scope(request.GET) if request.method == "GET" else None
+        if scope is not None and self.has_view_or_change_permission(request):
+            url = f"{reverse('admin:backoffice_operation_progress')}?{scope.query}"
+            extra_context = {
+                **(extra_context or {}),
+                "progress": operations_progress(scope=scope),
+                "progress_url": url,
+            }
+        return super().changelist_view(request, extra_context)
 
     @admin.display(description=_("target"))
     def target_link(self, obj: Operation) -> str:

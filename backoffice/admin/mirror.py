@@ -5,6 +5,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.admin.actions import chat as chat_actions
 from backoffice.admin.actions import contact as contact_actions
 from backoffice.admin.actions import ticket as ticket_actions
 from backoffice.admin.base import ReadOnlyInline
@@ -102,6 +103,10 @@ class ChatConversationAdmin(admin.ModelAdmin):
     readonly_fields = ["last_synced_at"]
     inlines = [ChatMessageInline]
     show_full_result_count = False
+    actions = [chat_actions.send_message]
+
+    def has_send_message_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("backoffice.send_message")
 
 
 @admin.register(ChatMessage)

@@ -1,0 +1,377 @@
+"""Time one bulk admin action: ``add_tags`` on 10 000 Bony.chat contacts, "select all" in the list.
+
+    python bench/bulk_action.py                        # a temporary SQLite file
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres python bench/bulk_action.py
+
+It never writes to an existing database: with PostgreSQL it creates its own database
+(``switchboard_bench`` on the server ``DATABASE_URL`` points at, or ``--database``), marked as the
+bench's, and drops it at the end; it refuses a database of that name that it did not create.
+Tasks are enqueued with django-q2's ORM broker as in production, and no worker runs, so the
+figures are the staff member's request alone. See bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import shutil
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+MARK = "created by bench/bulk_action.py"
+ACTION = "add_tags"
+TAGS = "bench-vip, bench-2026"
+
+
+# --- a database of its own --------------------------------------------------------------------
+
+
+class Refused(Exception):
+    pass
+
+
+@contextmanager
+def bench_database(url: str | None, name: str, *, keep: bool) -> Iterator[str]:
+    """Yield the DATABASE_URL of a fresh, empty database; drop it afterwards."""
+    if not url or url.startswith("sqlite"):
+        directory = tempfile.mkdtemp(prefix="switchboard-bench-")
+        try:
+            yield f"sqlite:///{directory}/bench.sqlite3"
+        finally:
+            if keep:
+                print(f"kept {directory}/bench.sqlite3")
+            else:
+                shutil.rmtree(directory, ignore_errors=True)
+        return
+    import psycopg
+
+    parts = urlsplit(url)
+    # The server's maintenance database, as Django's own test runner uses: the database named
+    # in DATABASE_URL is only a way to find the server and need not exist.
+    admin_url = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin_url, autocommit=True) as server:
+        row = server.execute(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
+            [name],
+        ).fetchone()
+        if row is not None:
+            if row[0] != MARK:
+                raise Refused(f"database {name!r} exists and was not created by this bench")
+            server.execute(f'DROP DATABASE "{name}" WITH (FORCE)')  # a leftover of ours
+        server.execute(f'CREATE DATABASE "{name}"')
+        server.execute(f"COMMENT ON DATABASE \"{name}\" IS '{MARK}'")
+    try:
+        yield urlunsplit(parts._replace(path=f"/{name}"))
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        if keep:
+            print(f"kept database {name}")
+        else:
+            with psycopg.connect(admin_url, autocommit=True) as server:
+                server.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+def django_setup(database_url: str) -> None:
+    """Production settings (DEBUG off, ORM broker, not sync) on the bench's own database."""
+    from cryptography.fernet import Fernet
+
+    sys.path.insert(0, str(ROOT))
+    for name in ("REDIS_URL", "Q_SYNC"):
+        os.environ.pop(name, None)
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "backoffice.settings",
+            "DATABASE_URL": database_url,
+            "DEBUG": "0",
+            "SECRET_KEY": "bench-only-secret-key-" + Fernet.generate_key().decode(),
+            "FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode(),
+            "ALLOWED_HOSTS": "testserver",
+            "SECURE_SSL_REDIRECT": "0",
+            "LOG_LEVEL": "WARNING",
+        }
+    )
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    if "orm" not in settings.Q_CLUSTER or settings.Q_CLUSTER.get("sync"):
+        raise SystemExit("the bench needs django-q2's ORM broker, not sync mode")
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+
+
+# --- data ---------------------------------------------------------------------------------------
+
+
+def seed(contacts: int) -> Any:
+    from backoffice.models import BonyChannelKind, Contact, User, VendorAccount
+    from backoffice.vendors import Vendor
+
+    account = VendorAccount.objects.create(
+        vendor=Vendor.BONY,
+        name="Bench Bony Messenger",
+        base_url="https://app.bony.chat/api/v1",
+        channel_kind=BonyChannelKind.MESSENGER,
+        api_secret="bench-channel-token",  # noqa: S106 - never sent: no worker runs
+    )
+    Contact.objects.bulk_create(
+        (
+            Contact(
+                account=account,
+                vendor_id=str(1776025372480910 + i),
+                first_name="Zofia",
+                last_name=f"Wiśniewska-{i}",
+                email=f"zofia{i}@example.pl",
+            )
+            for i in range(contacts)
+        ),
+        batch_size=2000,
+    )
+    return User.objects.create_superuser("bench", "bench@example.org", None)
+
+
+# --- the action: the real one, or a minimal wiring of the same path ------------------------------
+
+
+def action_source() -> str:
+    """Whether the Contact admin has its own ``add_tags``; if not, wire a minimal one here."""
+    from django.contrib import admin
+
+    from backoffice.models import Contact
+
+    model_admin = admin.site._registry[Contact]
+    if any(name == ACTION for _, name, _ in model_admin._get_base_actions()):
+        return "ContactAdmin's own add_tags action"
+    model_admin.actions = [*(model_admin.actions or []), minimal_add_tags()]
+    return "a minimal add_tags wired by the bench (the shared intermediate_action path)"
+
+
+def minimal_add_tags() -> Callable[..., Any]:
+    from django import forms
+    from django.contrib import admin
+
+    from backoffice.admin.actions.base import intermediate_action
+
+    class TagsForm(forms.Form):
+        tags = forms.CharField(help_text="Comma-separated tag names.")
+
+        def names(self) -> list[str]:
+            return [n.strip() for n in self.cleaned_data["tags"].split(",") if n.strip()]
+
+    def add_tags(modeladmin: Any, request: Any, queryset: Any) -> Any:
+        return intermediate_action(
+            modeladmin,
+            request,
+            queryset,
+            action=ACTION,
+            title="Add tags",
+            noun="tag changes",
+            form_class=TagsForm,
+            params=lambda form: {"tags": [{"name": n} for n in form.names()]},
+        )
+
+    return admin.action(description="Add tags")(add_tags)
+
+
+def form_data(client: Any, url: str, selection: dict[str, Any], account: Any) -> dict[str, Any]:
+    """Open the action's form as a staff member would and fill in what it asks for."""
+    from django import forms
+    from django.test.utils import setup_test_environment, teardown_test_environment
+
+    from backoffice.models import Tag
+
+    setup_test_environment()  # records the rendered form's context; undone before timing
+    try:
+        page = client.post(url, {**selection, "index": "0"})
+    finally:
+        teardown_test_environment()
+    if page.status_code != 200 or "form" not in (page.context or {}):
+        raise SystemExit(f"the {ACTION} action showed no form (HTTP {page.status_code})")
+    names = [n.strip() for n in TAGS.split(",")]
+    data: dict[str, Any] = {}
+    for name, field in page.context["form"].fields.items():
+        if isinstance(field, forms.ModelMultipleChoiceField):
+            if field.queryset.model is Tag:
+                for tag in names:
+                    Tag.objects.get_or_create(account_id=account, name=tag)
+            data[name] = [obj.pk for obj in field.queryset.all()[:2]]
+        elif "tag" in name:
+            data[name] = TAGS
+        elif field.initial is not None:
+            data[name] = field.initial
+        elif isinstance(field, forms.ChoiceField) and field.choices:
+            data[name] = next(iter(field.choices))[0]
+        elif field.required:
+            data[name] = "bench"
+    return data
+
+
+# --- measuring ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    seconds: float
+    status: int
+    message: str
+    operations: int
+    broker_messages: int
+    peak_bytes: int | None = None
+
+
+def post_action(client: Any, url: str, payload: dict[str, Any], *, memory: bool) -> Run:
+    from django.contrib.messages import get_messages
+    from django_q.models import OrmQ
+
+    from backoffice.models import Operation
+
+    if memory:
+        tracemalloc.start()
+    started = time.perf_counter()
+    response = client.post(url, payload)
+    seconds = time.perf_counter() - started
+    peak = None
+    if memory:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    message = " | ".join(str(m) for m in get_messages(response.wsgi_request))
+    return Run(
+        seconds=seconds,
+        status=response.status_code,
+        message=message,
+        operations=Operation.objects.count(),
+        broker_messages=OrmQ.objects.count(),
+        peak_bytes=peak,
+    )
+
+
+def reset() -> None:
+    from django_q.models import OrmQ
+
+    from backoffice.models import Operation
+
+    Operation.objects.all().delete()
+    OrmQ.objects.all().delete()
+
+
+def time_service(contacts_qs: Any, user: Any) -> tuple[float, int]:
+    """``operations_enqueue`` alone, with the queryset the action hands it."""
+    from backoffice.operations.enqueue import operations_enqueue
+
+    started = time.perf_counter()
+    result = operations_enqueue(
+        actor=user,
+        action=ACTION,
+        targets=contacts_qs.prefetch_related(None).select_related("account"),
+        params={"tags": [{"name": n.strip()} for n in TAGS.split(",")]},
+    )
+    return time.perf_counter() - started, result.count
+
+
+def time_fan_out() -> tuple[float, int]:
+    """The worker's side, for scale: the fan-out task enqueuing one message per operation."""
+    from django_q.models import OrmQ
+
+    from backoffice.models import Operation
+    from backoffice.operations.dispatch import operation_group_dispatch
+
+    group_id = Operation.objects.values_list("group_id", flat=True).first()
+    before = OrmQ.objects.count()
+    started = time.perf_counter()
+    operation_group_dispatch(group_id=group_id)
+    return time.perf_counter() - started, OrmQ.objects.count() - before
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--contacts", type=int, default=10_000)
+    parser.add_argument("--database", default="switchboard_bench", help="PostgreSQL only")
+    parser.add_argument("--profile", action="store_true", help="cProfile the admin request")
+    parser.add_argument("--keep", action="store_true", help="keep the bench database")
+    args = parser.parse_args()
+
+    try:
+        with bench_database(os.environ.get("DATABASE_URL"), args.database, keep=args.keep) as url:
+            django_setup(url)
+            return bench(args)
+    except Refused as refused:
+        print(f"refused: {refused}", file=sys.stderr)
+        return 2
+
+
+def bench(args: argparse.Namespace) -> int:
+    from django.db import connection
+    from django.test import Client
+    from django.urls import reverse
+
+    from backoffice.models import Contact
+
+    user = seed(args.contacts)
+    account = Contact.objects.values_list("account", flat=True).first()
+    source = action_source()
+    client = Client()
+    client.force_login(user)
+    url = reverse("admin:backoffice_contact_changelist")
+    first = Contact.objects.order_by("-id").values_list("pk", flat=True).first()
+    selection = {"action": ACTION, "select_across": "1", "_selected_action": [str(first)]}
+    payload = {**selection, **form_data(client, url, selection, account), "apply": "Add tags"}
+
+    print(f"database: {connection.vendor} ({connection.settings_dict['NAME']})")
+    print(f"contacts: {Contact.objects.count():,} Bony.chat contacts with vendor ids")
+    print(f"action:   {source}")
+    print(f"posted:   {sorted(k for k in payload if k != '_selected_action')}")
+
+    profiler = cProfile.Profile() if args.profile else None
+    if profiler:
+        profiler.enable()
+    timed = post_action(client, url, payload, memory=False)
+    if profiler:
+        profiler.disable()
+    if timed.status != 302 or timed.operations != args.contacts:
+        print(f"unexpected: HTTP {timed.status}, {timed.operations} operations; {timed.message}")
+        return 1
+    fan_out_seconds, fanned = time_fan_out()
+    reset()
+    measured = post_action(client, url, payload, memory=True)
+    reset()
+    service_seconds, service_count = time_service(Contact.objects.all(), user)
+
+    print()
+    print(f"admin request (select all, apply): {timed.seconds:.3f} s  -> HTTP {timed.status}")
+    print(f"  message:          {timed.message}")
+    print(f"  operations:       {timed.operations:,}")
+    print(f"  broker messages:  {timed.broker_messages:,} queued (one fan-out task: > 50 targets)")
+    print(
+        f"  peak memory:      {measured.peak_bytes / 2**20:.1f} MiB (tracemalloc, second run;"
+        f" that run took {measured.seconds:.3f} s under tracing)"
+    )
+    print(f"operations_enqueue alone:          {service_seconds:.3f} s ({service_count:,} ops)")
+    print(f"fan-out task (worker side, later): {fan_out_seconds:.3f} s -> {fanned:,} more messages")
+    target = 2.0
+    verdict = "within" if timed.seconds <= target else "OVER"
+    print(f"target: <= {target:.0f} s for the request: {verdict}")
+    if profiler:
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(40)
+        print(out.getvalue())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
