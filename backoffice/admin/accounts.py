@@ -10,6 +10,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.admin.actions.account import test_connection
+from backoffice.admin.operations_link import OperationsLinkMixin
 from backoffice.models import AgentIdentity, User, VendorAccount
 from backoffice.vendors import Vendor
 
@@ -101,7 +102,7 @@ class AgentIdentityInline(admin.TabularInline):
 
 
 @admin.register(VendorAccount)
-class VendorAccountAdmin(admin.ModelAdmin):
+class VendorAccountAdmin(OperationsLinkMixin, admin.ModelAdmin):
     form = VendorAccountForm
     list_display = [
         "name",

@@ -94,7 +94,7 @@ class ChatMessageInline(ReadOnlyInline):
 
 
 @admin.register(ChatConversation)
-class ChatConversationAdmin(admin.ModelAdmin):
+class ChatConversationAdmin(OperationsLinkMixin, admin.ModelAdmin):
     list_display = ["vendor_id", "account", "contact", "status", "assignee", "last_message_at"]
     list_filter = ["account", "account__vendor", "status"]
     search_fields = ["=vendor_id", "contact__email", "contact__last_name", "assignee"]

@@ -11,14 +11,19 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext
 
+from backoffice.models import VendorAccount
+
 if TYPE_CHECKING:
     from django.template.response import _TemplateForResponseT
 
 
 def operations_url(obj: Model) -> str:
-    """The Operation changelist filtered to ``obj``'s operations."""
-    content_type = ContentType.objects.get_for_model(type(obj))
-    query = urlencode({"target_type__id__exact": content_type.pk, "target_id": obj.pk})
+    """The Operation changelist filtered to ``obj``'s operations (an account: all of its own)."""
+    if isinstance(obj, VendorAccount):
+        query = urlencode({"account__id__exact": obj.pk})
+    else:
+        content_type = ContentType.objects.get_for_model(type(obj))
+        query = urlencode({"target_type__id__exact": content_type.pk, "target_id": obj.pk})
     return f"{reverse('admin:backoffice_operation_changelist')}?{query}"
 
 
@@ -48,6 +53,8 @@ class OperationsLinkMixin:
             context["operations_label"] = gettext("Operations on this %(name)s") % {
                 "name": obj._meta.verbose_name
             }
+            if isinstance(obj, VendorAccount):
+                context["operations_label"] = gettext("Operations at this account")
         return super().render_change_form(  # type: ignore[misc, no-any-return]
             request, context, add, change, form_url, obj
         )
