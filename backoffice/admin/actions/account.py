@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.admin.actions.base import report
@@ -29,4 +30,4 @@ def test_connection(
         targets=queryset.prefetch_related(None),
         params={},
     )
-    report(modeladmin, request, result, "connection tests")
+    report(modeladmin, request, result, (gettext("connection test"), gettext("connection tests")))

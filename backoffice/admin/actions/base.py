@@ -65,14 +65,12 @@ def skipped_html(skipped: list[Skipped]) -> SafeString:
     return format_html("{} and {} more", items, more) if more else items
 
 
-Noun = str | tuple[str, str]
+# What was queued, as (singular, plural): "Queued 1 reply", "Queued 25 replies".
+Noun = tuple[str, str]
 
 
 def _counted(noun: Noun, count: int) -> str:
-    """``noun`` is the plural, or (singular, plural)."""
-    if isinstance(noun, tuple):
-        return noun[0] if count == 1 else noun[1]
-    return noun
+    return noun[0] if count == 1 else noun[1]
 
 
 def report(

@@ -17,6 +17,7 @@ from django.contrib import admin
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.admin.actions.base import intermediate_action
@@ -214,7 +215,7 @@ def send_message(
         queryset,
         action=OperationAction.SEND_MESSAGE,
         title=str(_("Send a chat message")),
-        noun="messages",
+        noun=(gettext("message"), gettext("messages")),
         form_class=SendMessageForm,
         form_kwargs={"accounts": accounts_in(queryset)},
         params=lambda form: MessageParams(form, user),

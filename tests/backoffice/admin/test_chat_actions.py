@@ -111,7 +111,7 @@ def test_it_posts_the_vendor_pages_message_and_mirrors_it(owner_client, owner, r
     assert (message.vendor_id, message.sender, message.agent_ref) == ("542335", "agent", "4188")
     assert (message.text, message.markdown_text) == (PAGE_TEXT, PAGE_MARKDOWN)
     [text] = messages_of(response)
-    assert "Queued 1 messages" in text
+    assert "Queued 1 message " in text
     assert f"?group_id={operation.group_id}" in text
 
 
@@ -143,7 +143,7 @@ def test_it_skips_conversations_where_the_staff_member_has_no_agent_id(
     assert json.loads(rsps.calls[0].request.body)["type"] == "private"
     assert Operation.objects.get().target_id == mine.pk
     [text] = messages_of(response)
-    assert "Queued 1 messages" in text
+    assert "Queued 1 message " in text
     assert "3 skipped" in text
     assert "you have no HelpCrunch agent id at HC Kyiv" in text
     assert "your agent identity at HC Lviv is &#x27;anna.k&#x27;, not a numeric" in text
