@@ -152,7 +152,7 @@ class OperationFactory(factory.django.DjangoModelFactory):
     action = Operation.Action.ADD_TAGS
     account = factory.SubFactory(BonyAccountFactory)
     actor = factory.SubFactory(UserFactory)
-    params = factory.LazyFunction(lambda: {"tags": ["vip"]})
+    params = factory.LazyFunction(lambda: {"tags": [{"name": "vip"}]})
 
     @factory.post_generation
     def target_contact(self, create: bool, extracted: Contact | None, **kwargs: object) -> None:

@@ -11,7 +11,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.utils import timezone
 
-from backoffice.models import Operation, OperationState, User, VendorAccount
+from backoffice.models import Operation, OperationAction, OperationState, User, VendorAccount
 from backoffice.operations.dispatch import operations_dispatch
 from backoffice.operations.handlers import handler_for
 
@@ -61,7 +61,8 @@ def operation_skip_reason(*, action: str, target: models.Model) -> str | None:
     handler = handler_for(action, account.vendor)
     if handler is None:
         return f"{account.get_vendor_display()} does not support this action"
-    if not account.is_active:
+    # A connection test is how an inactive account is checked before it is switched on.
+    if not account.is_active and action != OperationAction.TEST_CONNECTION:
         return f"the account {account.name} is inactive"
     return handler.skip_reason(target)
 

@@ -117,13 +117,17 @@ def test_it_shows_the_result_in_the_account_list_and_page(owner_client, sandbox)
     assert "Connected: the vendor accepted the credentials." in page.content.decode()
 
 
-def test_it_skips_an_inactive_account(owner_client) -> None:
-    account = HelpCrunchAccountFactory(name="Old HC", is_active=False)
+def test_it_tests_an_inactive_account_before_it_is_switched_on(owner_client, sandbox) -> None:
+    account = HelpCrunchAccountFactory(
+        name="New HC", is_active=False, base_url=sandbox.helpcrunch_url, api_secret="sandbox"
+    )
 
     response = check(owner_client, [account])
 
-    assert not Operation.objects.exists()
-    assert "the account Old HC is inactive" in messages_of(response)[0]
+    assert "Queued 1 connection test " in messages_of(response)[0]
+    account.refresh_from_db()
+    assert account.last_check_ok is True
+    assert Operation.objects.get().state == "succeeded"
 
 
 # --- permission -------------------------------------------------------------------------------
