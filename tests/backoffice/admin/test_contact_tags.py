@@ -254,3 +254,16 @@ def test_it_lets_staff_with_only_the_tag_permission_tag_but_not_push(
 
     op = Operation.objects.get()
     assert (op.action, op.state, op.actor) == ("add_tags", "succeeded", user)
+
+
+def test_it_sends_nothing_to_an_inactive_account(owner_client: Client, rsps) -> None:
+    switched_off = BonyAccountFactory(name="Old channel", is_active=False)
+    contact = ContactFactory(account=switched_off, vendor_id="1776025372480910")
+
+    response = run(owner_client, Contact, "add_tags", [contact.pk], {"names": "vip"})
+
+    assert messages(response) == [
+        f"Nothing queued; 1 skipped: {contact} — the account Old channel is inactive."
+    ]
+    assert not Operation.objects.exists()
+    assert len(rsps.calls) == 0
