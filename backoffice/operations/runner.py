@@ -213,7 +213,11 @@ class _Run:
             retryable = True
         else:
             retryable = error.retryable
-            op.needs_reconcile = False
+            if last is not None and not last.idempotent:
+                # The unsettled request itself failed for sure: nothing to reconcile. A failed
+                # read (the reconciling one, or a step after a send) settles nothing: the flag
+                # stays, so the next attempt reads again before anything is resent.
+                op.needs_reconcile = False
         if not (retryable and handler.retries):
             self.finish(State.FAILED, error=message)
             return
