@@ -222,7 +222,13 @@ class _Run:
             self.finish(State.FAILED, error=message)
             return
         if op.attempts >= account.max_attempts:
-            self.finish(State.FAILED, error=f"Gave up after {op.attempts} attempts: {message}")
+            gave_up = f"Gave up after {op.attempts} attempts: {message}"
+            if op.needs_reconcile:
+                # The last request may have reached the vendor: not "failed", which would invite
+                # a person to send it again. A retry reads the vendor before sending anything.
+                self.finish(State.UNKNOWN, error=f"{gave_up}. {UNSETTLED_MESSAGE}")
+            else:
+                self.finish(State.FAILED, error=gave_up)
             return
         retry_after = error.retry_after if isinstance(error, RateLimited) else None
         delay = retry_delay(attempt=max(op.attempts, 1), retry_after=retry_after)
@@ -271,6 +277,10 @@ class _Run:
 UNKNOWN_MESSAGE = (
     "The request may have reached the vendor, and the vendor offers no way to check. "
     "Check at the vendor, then retry or dismiss this operation."
+)
+UNSETTLED_MESSAGE = (
+    "The last request may have reached the vendor; retrying checks at the vendor before "
+    "sending it again."
 )
 
 

@@ -565,3 +565,56 @@ def test_it_simply_retries_a_timed_out_tag_request(
     assert len(sandbox.received("bony")) == 2
     assert sandbox.state.bony["sandbox"].contacts[BONY_CONTACT_ID].tags.count("vip") == 1
     assert list(Contact.objects.get(pk=contact.pk).tags.values_list("name", flat=True)) == ["vip"]
+
+
+# --- giving up, and a person's retry -----------------------------------------------------------
+
+
+@pytest.mark.usefixtures("short_timeout")
+def test_it_gives_up_on_an_unsettled_reply_as_unknown_and_a_retry_checks_the_vendor_first(
+    sandbox: SandboxHandle, owner: User, thulium_account: VendorAccount
+) -> None:
+    thulium_account.max_attempts = 1
+    thulium_account.save()
+    sandbox.inject("slow", vendor="thulium", method="POST", seconds=1.0)
+    ticket = TicketFactory(account=thulium_account, vendor_id=str(THULIUM_TICKET_ID))
+
+    op = _queued(
+        owner, "reply_to_ticket", ticket, {"body": REPLY, "user_login": THULIUM_AGENT_LOGIN}
+    )
+
+    # The reply did arrive: "failed" would invite a person to send it again.
+    assert op.state == State.UNKNOWN
+    assert op.last_error.startswith("Gave up after 1 attempts: no response within 0.3s")
+    assert op.needs_reconcile
+
+    assert enqueue.operations_retry(operations=[op]) == (1, [])
+
+    op.refresh_from_db()
+    assert op.state == State.SUCCEEDED
+    assert op.result is not None
+    assert op.result["reconciled"] is True
+    assert len(_replies(sandbox)) == 1
+    assert _posts(sandbox, "thulium", TICKET_PATH) == 1
+
+
+@pytest.mark.usefixtures("queue_only")
+def test_it_resends_an_unknown_bony_text_when_a_person_retries_it(
+    monkeypatch: pytest.MonkeyPatch,
+    sandbox: SandboxHandle,
+    owner: User,
+    bony_account: VendorAccount,
+) -> None:
+    op = _bony_text(owner, bony_account)
+    _crash(monkeypatch, op, "answered")
+    assert tasks.operation_run(op.pk) == State.UNKNOWN
+    op.refresh_from_db()
+
+    # Bony.chat has no read to check: retrying is the person's word that it did not arrive.
+    monkeypatch.undo()
+    assert enqueue.operations_retry(operations=[op]) == (1, [])
+
+    op.refresh_from_db()
+    assert op.state == State.SUCCEEDED
+    assert op.attempts == 1
+    assert len(sandbox.received("bony")) == 2
