@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -54,8 +54,8 @@ def operation_run(*, operation_id: int) -> str:
     try:
         _Run(operation)()
     except Exception:
-        # A bug or a database failure. The lease lapses and the sweeper hands the operation to
-        # another run, which reconciles whatever this one left in flight.
+        # A database failure (or a bug outside the attempt itself). The lease lapses and the
+        # sweeper hands the operation to another run, which reconciles what this one left.
         logger.exception("operation %s: run failed", operation_id)
         raise
     return operation.state
@@ -181,6 +181,18 @@ class _Run:
             self.vendor_failure(handler, error, last=hooks.last)
         except Refused as refused:
             self.finish(State.FAILED, error=str(refused))
+        except DatabaseError:
+            raise  # the lease lapses and another run takes over (see operation_run)
+        except Exception as exc:
+            # A bug, or parameters the vendor client refuses before sending: another run would
+            # fail the same way, every time the lease lapses. End it, in words a person can act on.
+            logger.exception("operation %s: %s failed", op.pk, op.action)
+            problem = f"{type(exc).__name__}: {exc}"
+            if op.needs_reconcile:
+                unsettled = UNSETTLED_MESSAGE if handler.can_reconcile else UNKNOWN_MESSAGE
+                self.finish(State.UNKNOWN, error=f"{problem}. {unsettled}")
+            else:
+                self.finish(State.FAILED, error=problem)
         else:
             self.finish(State.SUCCEEDED, done=done)
         finally:

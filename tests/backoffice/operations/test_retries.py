@@ -252,6 +252,27 @@ def test_it_fails_a_thulium_400_at_once_with_its_message_and_request_id(
     assert not [m for m in messages if m.body == "Dzień dobry"]
 
 
+def test_it_fails_an_operation_that_cannot_be_sent_instead_of_leaving_it_running(
+    sandbox: SandboxHandle, owner: User, thulium_account: VendorAccount
+) -> None:
+    ticket = TicketFactory(account=thulium_account, vendor_id=str(THULIUM_TICKET_ID))
+
+    op = enqueue_one(
+        actor=owner,
+        action="reply_to_ticket",
+        target=ticket,
+        params={"body": "Dzień dobry", "user_login": ""},  # a staff member with no Thulium login
+    )
+
+    assert op.state == State.FAILED
+    assert op.last_error == "ValueError: user_login must not be empty"
+    assert op.lease_until is None
+    assert op.finished_at is not None
+    assert not sandbox.received()
+    Operation.objects.filter(pk=op.pk).update(updated_at=timezone.now() - timedelta(hours=1))
+    assert operations_sweep() == {"due": 0, "undispatched": 0, "lost": 0, "abandoned": 0}
+
+
 # --- connection failures -------------------------------------------------------------------------
 
 
