@@ -20,6 +20,7 @@ from backoffice.operations.handlers.base import (
     Done,
     Handler,
     NotReconcilable,
+    Refused,
     recorded_json,
     succeeded,
 )
@@ -52,10 +53,15 @@ class ReplyToTicket(Handler):
         client = _client(attempt)
         # Attachments go to Thulium's temporary files first; the reply lists their tokens.
         # A second upload after a failed attempt only leaves a temporary file to expire.
+        wanted = list(params.get("attachments") or [])
+        files = list(StoredFile.objects.filter(pk__in=wanted).order_by("pk"))
+        if len(files) != len(set(wanted)):
+            missing = sorted(set(wanted) - {f.pk for f in files})
+            what = "An attached file is" if len(missing) == 1 else "Attached files are"
+            ids = ", ".join(map(str, missing))
+            raise Refused(f"{what} no longer stored (id {ids}); nothing was sent.")
         tokens = []
-        for stored in StoredFile.objects.filter(pk__in=params.get("attachments", [])).order_by(
-            "pk"
-        ):
+        for stored in files:
             tokens.append(client.upload_temporary_file(stored.filename, bytes(stored.content)))
         date = _when(params.get("date"))
         client.reply_to_ticket(

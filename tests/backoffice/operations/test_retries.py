@@ -10,7 +10,9 @@ from datetime import datetime, timedelta
 import pytest
 from django.utils import timezone
 
+from backoffice import tasks
 from backoffice.models import ApiCall, Operation, RateBucket, User, VendorAccount
+from backoffice.operations import enqueue
 from backoffice.operations.dispatch import operations_sweep
 from backoffice.operations.retry import retry_delay
 from connectors.sandbox.seed import (
@@ -22,7 +24,12 @@ from connectors.sandbox.seed import (
 )
 from connectors.sandbox.testing import SandboxHandle
 from tests.backoffice.operations import calls_of, enqueue_one
-from tests.factories import ChatConversationFactory, ContactFactory, TicketFactory
+from tests.factories import (
+    ChatConversationFactory,
+    ContactFactory,
+    StoredFileFactory,
+    TicketFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -318,3 +325,34 @@ def test_it_retries_a_reply_the_vendor_never_received_and_sends_it_once(
     ]
     assert len(replies) == 1
     assert ApiCall.objects.filter(state=ApiCall.State.IN_FLIGHT).count() == 0
+
+
+def test_it_never_sends_a_reply_without_an_attachment_that_is_gone(
+    monkeypatch: pytest.MonkeyPatch,
+    sandbox: SandboxHandle,
+    owner: User,
+    thulium_account: VendorAccount,
+) -> None:
+    ticket = TicketFactory(account=thulium_account, vendor_id=str(THULIUM_TICKET_ID))
+    kept, gone = StoredFileFactory(filename="umowa.pdf"), StoredFileFactory(filename="aneks.pdf")
+    monkeypatch.setattr(enqueue, "operations_dispatch", lambda **_: None)
+    op = enqueue_one(
+        actor=owner,
+        action="reply_to_ticket",
+        target=ticket,
+        params={
+            "body": "W załączniku umowa i aneks.",
+            "user_login": THULIUM_AGENT_LOGIN,
+            "attachments": [kept.pk, gone.pk],
+        },
+    )
+    gone_id = gone.pk
+    gone.delete()
+
+    assert tasks.operation_run(op.pk) == State.FAILED
+
+    op.refresh_from_db()
+    assert op.last_error == (
+        f"An attached file is no longer stored (id {gone_id}); nothing was sent."
+    )
+    assert not sandbox.received()
