@@ -331,6 +331,7 @@ def test_it_updates_a_bony_contact_with_only_the_changed_fields(
     )
     assert op.state == Operation.State.SUCCEEDED
     assert_audited(op, [("PUT", url, 200)])
+    assert_no_secret(op, BONY_SECRETS)
     contact.refresh_from_db()
     assert contact.vendor_snapshot["firstName"] == "Muhammad Mahin"
     assert contact.vendor_snapshot["lastName"] == "Dar"
@@ -455,6 +456,7 @@ def test_it_starts_a_chat_with_its_parameters_in_the_query_string(
     assert op.state == Operation.State.SUCCEEDED
     assert op.result == {"conversation_id": "6ed7c941-2c8a-411e-95d2-338a9f64800a"}
     assert_audited(op, [("POST", url, 200)])
+    assert_no_secret(op, THULIUM_SECRETS)
     conversation = ChatConversation.objects.get(account=account)
     assert conversation.vendor_id == "6ed7c941-2c8a-411e-95d2-338a9f64800a"
     assert conversation.contact == contact
@@ -524,6 +526,8 @@ def test_it_posts_a_helpcrunch_message_as_the_contact_or_as_a_private_note(
 
     assert _request(rsps, 0)[2] == body
     assert op.state == Operation.State.SUCCEEDED
+    assert_audited(op, [("POST", f"{HELPCRUNCH}/messages", 200)])
+    assert_no_secret(op, HELPCRUNCH_SECRETS)
     message = ChatMessage.objects.get(conversation=conversation)
     assert (message.vendor_id, message.sender, message.text) == ("7", sender, "Dzień dobry")
 
@@ -640,6 +644,7 @@ def test_it_records_a_refused_connection_check_in_the_vendors_words(
     op = enqueue_one(actor=owner, action="test_connection", target=account, params={})
 
     assert len(rsps.calls) == 1  # a connection test reports at once, never retries
+    assert_audited(op, [("GET", rsps.calls[0].request.url, 401)])
     assert op.state == Operation.State.FAILED
     assert op.last_error == words
     account.refresh_from_db()
