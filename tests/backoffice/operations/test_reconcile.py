@@ -338,6 +338,24 @@ def test_it_completes_from_the_recorded_answer_when_the_worker_died_after_it(
 
 
 @pytest.mark.usefixtures("queue_only")
+def test_it_completes_a_helpcrunch_message_from_its_recorded_answer_without_a_read(
+    monkeypatch: pytest.MonkeyPatch,
+    sandbox: SandboxHandle,
+    owner: User,
+    helpcrunch_account: VendorAccount,
+) -> None:
+    op = _helpcrunch_message(owner, helpcrunch_account)
+    _crash(monkeypatch, op, "recorded")
+
+    assert tasks.operation_run(op.pk) == State.SUCCEEDED
+
+    sent = sandbox.state.helpcrunch.chats[HELPCRUNCH_CHAT_ID].messages[-1]
+    assert sent.text == MESSAGE
+    assert [r["method"] for r in sandbox.received("helpcrunch")] == ["POST"]
+    assert ChatMessage.objects.get(text=MESSAGE).vendor_id == str(sent.id)
+
+
+@pytest.mark.usefixtures("queue_only")
 def test_it_finds_a_bony_contact_a_dead_worker_created_and_never_creates_it_twice(
     monkeypatch: pytest.MonkeyPatch,
     sandbox: SandboxHandle,
