@@ -1,7 +1,8 @@
 """Settings for the test suite: the real settings with test-only secrets and in-process tasks.
 
 The environment still decides the database (``DATABASE_URL``), so the same suite runs against
-SQLite and PostgreSQL.
+SQLite and PostgreSQL. Tasks run in-process (django-q2's ``sync``) unless ``Q_SYNC=0``, which a
+real ``qcluster`` started by a test uses to run them in its own workers.
 """
 
 import os
@@ -17,7 +18,7 @@ os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 
 from backoffice.settings import *  # noqa: F403
-from backoffice.settings import Q_CLUSTER
+from backoffice.settings import Q_CLUSTER, env
 
-Q_CLUSTER = {**Q_CLUSTER, "sync": True}
+Q_CLUSTER = {**Q_CLUSTER, "sync": env.bool("Q_SYNC", default=True)}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins in tests

@@ -135,22 +135,28 @@ def operations_enqueue(
 def operations_retry(*, operations: Iterable[Operation]) -> tuple[int, list[Operation]]:
     """Send failed or unknown operations again: new attempts, same operation.
 
-    Retrying an ``unknown`` operation is a person's decision that the vendor did not get it.
-    Returns the number queued and the operations left as they were (in another state).
+    Where the vendor offers a read that tells whether an unsettled request arrived, the retry
+    starts with it; elsewhere, retrying an ``unknown`` operation is a person's decision that the
+    vendor did not get it. Returns the number queued and the operations left as they were (in
+    another state).
     """
     ids: list[Operation] = []
     refused: list[Operation] = []
     for op in operations:
         (ids if op.state in (State.FAILED, State.UNKNOWN) else refused).append(op)
     ids_only = [op.pk for op in ids]
+    retryable = Operation.objects.filter(pk__in=ids_only, state__in=[State.FAILED, State.UNKNOWN])
+    checked_first = [
+        pk
+        for pk, action, vendor in retryable.values_list("pk", "action", "account__vendor")
+        if (handler := handler_for(action, vendor)) is not None and handler.can_reconcile
+    ]
     now = timezone.now()
     with transaction.atomic():
-        count = Operation.objects.filter(
-            pk__in=ids_only, state__in=[State.FAILED, State.UNKNOWN]
-        ).update(
+        retryable.exclude(pk__in=checked_first).update(needs_reconcile=False)
+        count = retryable.update(
             state=State.QUEUED,
             attempts=0,
-            needs_reconcile=False,
             next_attempt_at=None,
             finished_at=None,
             dispatched_at=None,

@@ -76,8 +76,10 @@ def rate_token_take(
         max_wait = float(settings.RATE_LIMIT_MAX_WAIT_SECONDS)
     shape = BucketShape.for_limit(account.effective_rate_limit)
     with transaction.atomic():
+        bucket = _bucket_locked(account.pk, shape, now or timezone.now())
+        # Read the clock once the row is ours: a reading taken before waiting for the lock is
+        # older than the refill another worker just saved.
         now = now or timezone.now()
-        bucket = _bucket_locked(account.pk, shape, now)
         if bucket.paused_until is not None and bucket.paused_until > now:
             raise RateDeferred(
                 bucket.paused_until,
@@ -94,7 +96,9 @@ def rate_token_take(
                 f"{account.name} is at its rate limit ({account.effective_rate_limit}/min)",
             )
         bucket.tokens = tokens - 1
-        bucket.refilled_at = now
+        # Never back in time: the interval up to refilled_at is already in ``tokens``, and a
+        # later taker must not be credited it twice.
+        bucket.refilled_at = max(now, bucket.refilled_at)
         bucket.save(update_fields=["tokens", "refilled_at"])
     return wait
 

@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -53,11 +53,14 @@ def operation_run(*, operation_id: int) -> str:
         return "not due"
     try:
         _Run(operation)()
+    except DatabaseError:
+        # The database is unreachable or refused a write: the lease lapses and the sweeper hands
+        # the operation to another run, which reconciles what this one left in flight.
+        logger.exception("operation %s: run failed", operation_id)
+        raise
     except Exception as exc:
-        # A bug (or bad data) in this run. Retrying it by itself would fail the same way, so the
-        # operation stops here for a person: "unknown" if a request may have reached the vendor,
-        # else "failed". If even this write fails (the database is down), the lease lapses and
-        # the sweeper hands the operation to a later run.
+        # A bug outside the attempt itself (the attempt's own errors end it in ``_Run``). Another
+        # run would fail the same way, so it stops here for a person.
         logger.exception("operation %s: run failed", operation_id)
         _Run(operation).finish(
             State.UNKNOWN if _sent_unsettled(operation_id) else State.FAILED,
@@ -190,6 +193,18 @@ class _Run:
             self.vendor_failure(handler, error, last=hooks.last)
         except Refused as refused:
             self.finish(State.FAILED, error=str(refused))
+        except DatabaseError:
+            raise  # the lease lapses and another run takes over (see operation_run)
+        except Exception as exc:
+            # A bug, or parameters the vendor client refuses before sending: another run would
+            # fail the same way, every time the lease lapses. End it, in words a person can act on.
+            logger.exception("operation %s: %s failed", op.pk, op.action)
+            problem = f"{type(exc).__name__}: {exc}"
+            if op.needs_reconcile:
+                unsettled = UNSETTLED_MESSAGE if handler.can_reconcile else UNKNOWN_MESSAGE
+                self.finish(State.UNKNOWN, error=f"{problem}. {unsettled}")
+            else:
+                self.finish(State.FAILED, error=problem)
         else:
             self.finish(State.SUCCEEDED, done=done)
         finally:
@@ -222,12 +237,22 @@ class _Run:
             retryable = True
         else:
             retryable = error.retryable
-            op.needs_reconcile = False
+            if last is not None and not last.idempotent:
+                # The unsettled request itself failed for sure: nothing to reconcile. A failed
+                # read (the reconciling one, or a step after a send) settles nothing: the flag
+                # stays, so the next attempt reads again before anything is resent.
+                op.needs_reconcile = False
         if not (retryable and handler.retries):
             self.finish(State.FAILED, error=message)
             return
         if op.attempts >= account.max_attempts:
-            self.finish(State.FAILED, error=f"Gave up after {op.attempts} attempts: {message}")
+            gave_up = f"Gave up after {op.attempts} attempts: {message}"
+            if op.needs_reconcile:
+                # The last request may have reached the vendor: not "failed", which would invite
+                # a person to send it again. A retry reads the vendor before sending anything.
+                self.finish(State.UNKNOWN, error=f"{gave_up}. {UNSETTLED_MESSAGE}")
+            else:
+                self.finish(State.FAILED, error=gave_up)
             return
         retry_after = error.retry_after if isinstance(error, RateLimited) else None
         delay = retry_delay(attempt=max(op.attempts, 1), retry_after=retry_after)
@@ -276,6 +301,10 @@ class _Run:
 UNKNOWN_MESSAGE = (
     "The request may have reached the vendor, and the vendor offers no way to check. "
     "Check at the vendor, then retry or dismiss this operation."
+)
+UNSETTLED_MESSAGE = (
+    "The last request may have reached the vendor; retrying checks at the vendor before "
+    "sending it again."
 )
 
 

@@ -24,6 +24,17 @@ def _client(attempt: Attempt) -> BonyClient:
     return cast(BonyClient, attempt.client)
 
 
+# Sent first, in this order: the create request must carry what a lookup after a crash finds the
+# contact by (``BonyPushContact.reconcile``), however the stored parameters ordered their keys
+# (PostgreSQL's jsonb sorts them by length).
+LEADING_FIELDS = ("firstName", "lastName", "email", "phone")
+
+
+def _ordered(fields: dict[str, Any]) -> dict[str, Any]:
+    leading = {name: fields[name] for name in LEADING_FIELDS if name in fields}
+    return {**leading, **{k: v for k, v in fields.items() if k not in leading}}
+
+
 class BonyAddTags(Handler):
     action = OperationAction.ADD_TAGS
     vendor = Vendor.BONY
@@ -57,7 +68,9 @@ class BonyPushContact(Handler):
     def perform(self, attempt: Attempt) -> Done:
         contact: Contact = attempt.target
         contact.refresh_from_db(fields=["vendor_id"])
-        fields: dict[str, Any] = dict(attempt.params["fields"])  # [name, value] pairs, in order
+        # [name, value] pairs in the contact's order, the standard fields first: a create sends
+        # e-mail and phone in its first request, so a lost answer can be found by them.
+        fields = _ordered(dict(attempt.params["fields"]))
         client = _client(attempt)
         if contact.vendor_id:
             client.update_contact(contact.vendor_id, fields)

@@ -53,10 +53,13 @@ class ReplyToTicket(Handler):
         client = _client(attempt)
         # Attachments go to Thulium's temporary files first; the reply lists their tokens.
         # A second upload after a failed attempt only leaves a temporary file to expire.
-        wanted = list(params.get("attachments", []))
+        wanted = list(params.get("attachments") or [])
         files = list(StoredFile.objects.filter(pk__in=wanted).order_by("pk"))
         if len(files) != len(set(wanted)):
-            raise Refused("An attached file is no longer stored; queue the reply again.")
+            missing = sorted(set(wanted) - {f.pk for f in files})
+            what = "An attached file is" if len(missing) == 1 else "Attached files are"
+            ids = ", ".join(map(str, missing))
+            raise Refused(f"{what} no longer stored (id {ids}); nothing was sent.")
         tokens = [client.upload_temporary_file(f.filename, bytes(f.content)) for f in files]
         date = _when(params.get("date"))
         client.reply_to_ticket(

@@ -1,0 +1,137 @@
+"""The whole path with a real ``manage.py qcluster``: operations queued through the ORM broker are
+picked up by the cluster's workers, sent to the live sandbox once each, and marked succeeded."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django_q.conf import Conf
+from django_q.models import OrmQ, Task
+
+from backoffice.models import AgentIdentity, Operation, User, VendorAccount
+from backoffice.operations.dispatch import RUN_TASK
+from backoffice.operations.enqueue import operations_enqueue
+from connectors.sandbox.seed import BONY_CONTACT_ID, THULIUM_TICKET_ID
+from connectors.sandbox.testing import SandboxHandle
+from tests.backoffice.operations import database_url_for_subprocesses
+from tests.factories import ContactFactory, TicketFactory
+
+ROOT = Path(__file__).resolve().parents[3]
+DEADLINE_SECONDS = 60
+STOP_SECONDS = 30
+
+
+@pytest.fixture
+def cluster(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], Path]]:
+    """``manage.py qcluster`` on the test database, in its own process group; stopped with
+    SIGTERM (then killed, group and all, if it does not stop in time)."""
+    log = tmp_path / "qcluster.log"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DATABASE_URL": database_url_for_subprocesses(),
+        "Q_SYNC": "0",
+        "Q_WORKERS": "2",
+    }
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "qcluster"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        yield process, log
+    finally:
+        _stop(process)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    # The workers the cluster forked are in its process group: none may outlive it.
+    deadline = time.monotonic() + STOP_SECONDS
+    while True:
+        try:
+            os.killpg(process.pid, 0)
+        except ProcessLookupError:
+            return
+        if time.monotonic() > deadline:
+            os.killpg(process.pid, signal.SIGKILL)
+            return
+        time.sleep(0.1)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_it_runs_queued_operations_in_a_real_cluster_against_the_sandbox(
+    monkeypatch: pytest.MonkeyPatch,
+    cluster: tuple[subprocess.Popen[bytes], Path],
+    sandbox: SandboxHandle,
+    owner: User,
+    thulium_agent: AgentIdentity,
+    bony_account: VendorAccount,
+) -> None:
+    process, log = cluster
+    monkeypatch.setattr(Conf, "SYNC", False)  # this process only enqueues; the cluster works
+    ticket = TicketFactory(account=thulium_agent.account, vendor_id=str(THULIUM_TICKET_ID))
+    contact = ContactFactory(account=bony_account, vendor_id=BONY_CONTACT_ID)
+    tags = [f"cluster {n}" for n in range(1, 13)]
+
+    reply = operations_enqueue(
+        actor=owner,
+        action="reply_to_ticket",
+        targets=[ticket],
+        params={"body": "Wysłane przez workera.", "user_login": thulium_agent.login},
+    )
+    tagging = operations_enqueue(
+        actor=owner,
+        action="add_tags",
+        targets=[contact],
+        params={"tags": [{"name": n} for n in tags]},
+    )
+    ids = reply.operation_ids + tagging.operation_ids
+    assert OrmQ.objects.count() == 2  # in the broker's table, committed with the operations
+
+    deadline = time.monotonic() + DEADLINE_SECONDS
+    while Operation.objects.filter(pk__in=ids).exclude(state=Operation.State.SUCCEEDED).exists():
+        assert process.poll() is None, log.read_text()
+        assert time.monotonic() < deadline, (
+            json.dumps(list(Operation.objects.values("pk", "state", "last_error")), default=str)
+            + "\n"
+            + log.read_text()
+        )
+        time.sleep(0.2)
+
+    ticket_messages = sandbox.state.thulium.tickets[THULIUM_TICKET_ID].messages
+    assert [m.body for m in ticket_messages].count("Wysłane przez workera.") == 1
+    assert [
+        (r["method"], r["path"]) for r in sandbox.received("thulium") if r["method"] == "POST"
+    ] == [("POST", f"/thulium/api/tickets/{THULIUM_TICKET_ID}/agent_response")]
+    bony_requests = sandbox.received("bony")
+    assert [json.loads(str(r["body"]))["tags"] for r in bony_requests] == [tags[:10], tags[10:]]
+    assert sandbox.state.bony["sandbox"].contacts[BONY_CONTACT_ID].tags[-12:] == tags
+    for op in Operation.objects.filter(pk__in=ids):
+        assert op.attempts == 1
+        assert op.api_calls.filter(status_code=200).count() == op.api_calls.count()
+    assert set(contact.tags.values_list("name", flat=True)) == set(tags)
+    runs = Task.objects.filter(func=RUN_TASK)
+    assert sorted(runs.values_list("success", flat=True)) == [True, True]
+    assert sorted(runs.values_list("result", flat=True)) == ["succeeded", "succeeded"]
+
+    _stop(process)
+    assert process.returncode == 0, log.read_text()
