@@ -81,7 +81,9 @@ TEMPLATES = [
 # WAL lets readers proceed during a write, IMMEDIATE transactions take the write lock up front
 # (no "database is locked" upgrade deadlocks), and a busy timeout waits instead of failing.
 VAR_DIR.mkdir(exist_ok=True)
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
+# An empty DATABASE_URL counts as unset.
+DATABASE_URL = env.str("DATABASE_URL", default="") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
+DATABASES = {"default": env.db_url_config(DATABASE_URL)}
 _db = DATABASES["default"]
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     _db.setdefault("OPTIONS", {}).update(

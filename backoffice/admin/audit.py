@@ -99,7 +99,6 @@ class OperationAdmin(AuditTableAdmin):
         "params_pretty",
         "result_pretty",
         "group_id",
-        "task_id",
         "created_at",
         "updated_at",
         "finished_at",

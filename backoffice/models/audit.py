@@ -79,7 +79,6 @@ class Operation(models.Model):
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
     result = models.JSONField(_("result"), null=True, blank=True)
-    task_id = models.CharField(_("task id"), max_length=64, blank=True)
     # When a task for this operation was last handed to the broker (NULL: never). The sweeper
     # re-dispatches queued operations whose message was lost.
     dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)

@@ -30,7 +30,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from backoffice.crypto import CredentialDecryptionError
-from backoffice.models import ApiCall, Operation, OperationState, VendorAccount
+from backoffice.models import ApiCall, Operation, OperationAction, OperationState, VendorAccount
 from backoffice.operations.clients import MissingCredentials, vendor_client_build
 from backoffice.operations.handlers import handler_for
 from backoffice.operations.handlers.base import Attempt, Done, Handler, NotReconcilable, Refused
@@ -140,7 +140,7 @@ def describe_error(error: VendorError) -> str:
     """The vendor's own words, with the status and the request id support will ask for."""
     text = str(error)
     details = []
-    if error.status is not None:
+    if error.status is not None and not text.startswith(f"HTTP {error.status}"):
         details.append(f"HTTP {error.status}")
     if error.request_id:
         details.append(f"request id {error.request_id}")
@@ -160,6 +160,13 @@ class _Run:
         _close_interrupted(op)
         if handler is None:
             self.finish(State.FAILED, error=f"{account.get_vendor_display()} has no {op.action}.")
+            return
+        if not account.is_active and op.action != OperationAction.TEST_CONNECTION:
+            # Switched off after the request was queued: nothing more goes to the vendor.
+            self.finish(
+                State.UNKNOWN if op.needs_reconcile else State.FAILED,
+                error=f"The account {account.name} was deactivated; nothing was sent.",
+            )
             return
         target: Any = account if handler.target_model is VendorAccount else op.target
         if target is None:
@@ -220,6 +227,13 @@ class _Run:
             # The vendor shows no trace of it: sending it (again) cannot duplicate anything.
             op.needs_reconcile = False
             Operation.objects.filter(pk=op.pk).update(needs_reconcile=False)
+        if op.attempts >= self.account.max_attempts:
+            # Runs that never reached an outcome (a worker killed at django-q2's timeout each
+            # time) still count: the bound holds for them too.
+            raise Refused(
+                f"Gave up after {op.attempts} attempts: none of them finished (a worker stopped"
+                " or timed out each time)."
+            )
         return handler.perform(attempt)
 
     def vendor_failure(
@@ -229,11 +243,13 @@ class _Run:
         if isinstance(error, RateLimited):
             rate_limit_pause(account=account, seconds=error.retry_after)
         message = describe_error(error)
-        if _may_have_taken_effect(error, last):
-            if not handler.can_reconcile:
-                self.finish(State.UNKNOWN, error=f"{message}. {UNKNOWN_MESSAGE}")
-                return
-            # needs_reconcile stays set: the next attempt starts with a vendor read.
+        uncertain = _may_have_taken_effect(error, last)
+        if uncertain and not handler.can_reconcile:
+            self.finish(State.UNKNOWN, error=f"{message}. {UNKNOWN_MESSAGE}")
+            return
+        if uncertain or (handler.can_reconcile and _server_error_on_send(error, last)):
+            # needs_reconcile stays set: the next attempt starts with a vendor read. Where the
+            # vendor has one, a 500 too is checked before anything is sent again.
             retryable = True
         else:
             retryable = error.retryable
@@ -316,6 +332,11 @@ def _close_interrupted(op: Operation) -> None:
         error_message="The worker stopped before the vendor's answer was recorded.",
         finished_at=timezone.now(),
     )
+
+
+def _server_error_on_send(error: VendorError, last: CallStart | None) -> bool:
+    """A 500 may come after the change was made; a 503 says the vendor did not take it."""
+    return last is not None and not last.idempotent and error.status in {500, *GATEWAY_STATUSES}
 
 
 def _may_have_taken_effect(error: VendorError, last: CallStart | None) -> bool:

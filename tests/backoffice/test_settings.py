@@ -71,6 +71,11 @@ def test_it_defaults_to_a_sqlite_file_shared_safely_by_web_and_workers() -> None
     assert parsed["q"]["orm"] == "default"
 
 
+def test_it_takes_an_empty_database_url_for_the_default() -> None:
+    parsed = settings_under({"DEBUG": "1", "DATABASE_URL": ""})
+    assert parsed["db"]["NAME"].endswith("var/db.sqlite3")
+
+
 def test_it_reads_a_postgres_url() -> None:
     parsed = settings_under(
         {**PRODUCTION_ENV, "DATABASE_URL": "postgres://sb:pw@db.internal:5433/switchboard"}

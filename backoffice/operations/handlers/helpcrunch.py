@@ -83,7 +83,10 @@ class HelpCrunchSendMessage(Handler):
         message = _client(attempt).send_message(
             attempt.target.vendor_id,
             params["text"],
-            agent_id=params.get("agent_id"),
+            # A message from the contact carries no agent (vendor-docs 003), whatever was given.
+            agent_id=None
+            if params["sender"] == ChatMessage.Sender.CONTACT
+            else params.get("agent_id"),
             markdown_text=params.get("markdown_text") or None,
             type="private" if params["sender"] == ChatMessage.Sender.NOTE else "message",
         )
@@ -105,7 +108,9 @@ class HelpCrunchSendMessage(Handler):
                 vendor_id=str(message.id),
                 defaults={
                     "sender": params["sender"],
-                    "agent_ref": str(params.get("agent_id") or ""),
+                    "agent_ref": ""
+                    if params["sender"] == ChatMessage.Sender.CONTACT
+                    else str(params.get("agent_id") or ""),
                     "text": params["text"],
                     "markdown_text": params.get("markdown_text") or "",
                     "sent_at": sent_at,

@@ -501,6 +501,8 @@ def test_it_posts_a_helpcrunch_message_as_the_agent(
     ("sender", "agent_id", "body"),
     [
         ("contact", None, b'{"chat":5215261,"text":"Dzie\xc5\x84 dobry","type":"message"}'),
+        # From the contact, an agent id given by mistake is not sent (vendor-docs 003).
+        ("contact", 4188, b'{"chat":5215261,"text":"Dzie\xc5\x84 dobry","type":"message"}'),
         (
             "note",
             4188,

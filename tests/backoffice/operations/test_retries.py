@@ -27,6 +27,7 @@ from tests.backoffice.operations import calls_of, enqueue_one
 from tests.factories import (
     ChatConversationFactory,
     ContactFactory,
+    OperationFactory,
     StoredFileFactory,
     TicketFactory,
 )
@@ -134,7 +135,7 @@ def test_it_retries_a_5xx_later_with_backoff_and_succeeds_on_the_second_attempt(
 
     # First retry: half of the 30 s base step fixed, half random.
     assert op.state == State.RETRYING
-    assert op.last_error == "HTTP 503 Service Unavailable (HTTP 503)"
+    assert op.last_error == "HTTP 503 Service Unavailable"
     assert op.next_attempt_at is not None
     assert before + timedelta(seconds=15) <= op.next_attempt_at
     assert op.next_attempt_at <= timezone.now() + timedelta(seconds=30)
@@ -356,3 +357,74 @@ def test_it_never_sends_a_reply_without_an_attachment_that_is_gone(
         f"An attached file is no longer stored (id {gone_id}); nothing was sent."
     )
     assert not sandbox.received()
+
+
+def test_it_reads_the_ticket_before_resending_a_reply_that_met_a_500(
+    sandbox: SandboxHandle, owner: User, thulium_account: VendorAccount
+) -> None:
+    ticket = TicketFactory(account=thulium_account, vendor_id=str(THULIUM_TICKET_ID))
+    sandbox.inject("error", vendor="thulium", method="POST", status=500)
+
+    op = enqueue_one(
+        actor=owner,
+        action="reply_to_ticket",
+        target=ticket,
+        params={"body": "Sprawdzimy to jeszcze dziś.", "user_login": THULIUM_AGENT_LOGIN},
+    )
+
+    # A 500 may come after the reply was stored: the next attempt checks before sending.
+    assert (op.state, op.needs_reconcile) == (State.RETRYING, True)
+    _make_due(op)
+    operations_sweep()
+
+    op.refresh_from_db()
+    assert op.state == State.SUCCEEDED
+    assert [(c.method, c.status_code) for c in calls_of(op)] == [
+        ("POST", 500),
+        ("GET", 200),
+        ("POST", 200),
+    ]
+    replies = [
+        m
+        for m in sandbox.state.thulium.tickets[THULIUM_TICKET_ID].messages
+        if m.body == "Sprawdzimy to jeszcze dziś."
+    ]
+    assert len(replies) == 1
+
+
+def test_it_sends_nothing_for_an_account_switched_off_after_the_request(
+    sandbox: SandboxHandle, owner: User, bony_account: VendorAccount
+) -> None:
+    sandbox.inject("error", vendor="bony", status=503)
+    op = _tag(owner, bony_account, BONY_CONTACT_ID)
+    assert op.state == State.RETRYING
+    VendorAccount.objects.filter(pk=bony_account.pk).update(is_active=False)
+
+    _make_due(op)
+    operations_sweep()
+
+    op.refresh_from_db()
+    assert op.state == State.FAILED
+    assert op.last_error == f"The account {bony_account.name} was deactivated; nothing was sent."
+    assert len(calls_of(op)) == 1  # only the first attempt, before the switch
+
+
+def test_it_gives_up_on_runs_that_never_finished(
+    sandbox: SandboxHandle, owner: User, bony_account: VendorAccount
+) -> None:
+    contact = ContactFactory(account=bony_account, vendor_id=BONY_CONTACT_ID)
+    # Each earlier run was killed at the task timeout after sending: the attempts are spent.
+    op = OperationFactory(
+        account=bony_account,
+        action="add_tags",
+        target_contact=contact,
+        state=State.QUEUED,
+        attempts=bony_account.max_attempts,
+    )
+
+    tasks.operation_run(op.pk)
+
+    op.refresh_from_db()
+    assert op.state == State.FAILED
+    assert op.last_error.startswith(f"Gave up after {bony_account.max_attempts} attempts")
+    assert sandbox.received("bony") == []
