@@ -33,8 +33,10 @@ def start(
     *,
     query: str = "",
     select_across: bool = False,
+    data: Mapping[str, Any] | None = None,
 ) -> HttpResponse:
-    """Tick rows, pick the action, press Go: the intermediate form."""
+    """Tick rows, pick the action, press Go: the intermediate form (``data``: extra fields the
+    page's own buttons post, such as a return address)."""
     response = client.post(
         changelist(model, query),
         {
@@ -42,6 +44,7 @@ def start(
             "_selected_action": [str(pk) for pk in selected],
             "select_across": "1" if select_across else "0",
             "index": "0",
+            **(data or {}),
         },
     )
     return response  # type: ignore[no-any-return]

@@ -1,18 +1,20 @@
-"""Posting admin actions the way the changelist and the intermediate forms do."""
+"""Posting admin actions with model instances: a thin layer over ``flow`` for tests that hold
+objects rather than primary keys."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from django.contrib.messages import get_messages
 from django.db.models import Model
 from django.http import HttpResponse
 from django.test import Client
-from django.urls import reverse
+
+from tests.backoffice.admin import flow
 
 
 def changelist_url(model: type[Model], query: str = "") -> str:
-    return reverse(f"admin:backoffice_{model._meta.model_name}_changelist") + query
+    """The changelist URL; ``query`` starts with ``?`` when given."""
+    return flow.changelist(model, query.lstrip("?"))
 
 
 def post_action(
@@ -27,19 +29,21 @@ def post_action(
     query: str = "",
 ) -> HttpResponse:
     """The first click on the changelist (``apply=False``), or the intermediate form's submit."""
-    payload: dict[str, object] = {
-        "action": action,
-        "_selected_action": [str(obj.pk) for obj in objects],
-        "select_across": "1" if select_across else "0",
-        **(data or {}),
-    }
-    if apply:
-        payload["apply"] = "Apply"
-    else:
-        payload["index"] = "0"
-    response: HttpResponse = client.post(changelist_url(model, query), payload)
-    return response
+    pks = [obj.pk for obj in objects]
+    if not apply:
+        return flow.start(
+            client,
+            model,
+            action,
+            pks,
+            query=query.lstrip("?"),
+            select_across=select_across,
+            data=data,
+        )
+    return flow.apply(
+        client, model, action, pks, data, query=query.lstrip("?"), select_across=select_across
+    )
 
 
 def messages_of(response: HttpResponse) -> list[str]:
-    return [str(m) for m in get_messages(response.wsgi_request)]  # type: ignore[attr-defined]
+    return flow.messages_html(response)
