@@ -8,12 +8,10 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 
 from backoffice.models import ApiCall, BonyChannelKind, Operation, User, VendorAccount
-from connectors.sandbox.testing import SandboxHandle
 from tests.backoffice.admin.posting import changelist_url, messages_of, post_action
 from tests.factories import (
     BonyAccountFactory,
     HelpCrunchAccountFactory,
-    ThuliumAccountFactory,
     UserFactory,
 )
 
@@ -33,19 +31,10 @@ def check(client: Client, accounts: list[VendorAccount]):
 
 
 @pytest.fixture
-def sandbox_accounts(sandbox: SandboxHandle) -> list[VendorAccount]:
-    return [
-        ThuliumAccountFactory(
-            name="Thulium sandbox",
-            base_url=sandbox.thulium_url,
-            api_login="sandbox",
-            api_secret="sandbox",
-        ),
-        HelpCrunchAccountFactory(
-            name="HelpCrunch sandbox", base_url=sandbox.helpcrunch_url, api_secret="sandbox"
-        ),
-        BonyAccountFactory(name="Bony sandbox", base_url=sandbox.bony_url, api_secret="sandbox"),
-    ]
+def sandbox_accounts(
+    thulium_sandbox: VendorAccount, helpcrunch_sandbox: VendorAccount, bony_sandbox: VendorAccount
+) -> list[VendorAccount]:
+    return [thulium_sandbox, helpcrunch_sandbox, bony_sandbox]
 
 
 def test_it_checks_every_vendor_against_the_sandbox_and_keeps_the_result(

@@ -97,9 +97,9 @@ def test_it_replies_to_a_sandbox_ticket_with_an_attachment(
 
 
 def test_it_adds_and_removes_many_tags_at_bony_ten_at_a_time(
-    sandbox: SandboxHandle, owner: User, bony_account: VendorAccount
+    sandbox: SandboxHandle, owner: User, bony_sandbox: VendorAccount
 ) -> None:
-    contact = ContactFactory(account=bony_account, vendor_id=BONY_CONTACT_ID)
+    contact = ContactFactory(account=bony_sandbox, vendor_id=BONY_CONTACT_ID)
     names = [f"kampania {n}" for n in range(1, 24)]
     tags = {"tags": [{"name": n} for n in names]}
 
@@ -128,9 +128,9 @@ def test_it_adds_and_removes_many_tags_at_bony_ten_at_a_time(
 
 
 def test_it_tags_and_untags_a_sandbox_helpcrunch_customer(
-    sandbox: SandboxHandle, owner: User, helpcrunch_account: VendorAccount
+    sandbox: SandboxHandle, owner: User, helpcrunch_sandbox: VendorAccount
 ) -> None:
-    contact = ContactFactory(account=helpcrunch_account, vendor_id=str(HELPCRUNCH_CUSTOMER_ID))
+    contact = ContactFactory(account=helpcrunch_sandbox, vendor_id=str(HELPCRUNCH_CUSTOMER_ID))
     customer = sandbox.state.helpcrunch.customers[HELPCRUNCH_CUSTOMER_ID]
 
     added = enqueue_one(
@@ -164,11 +164,11 @@ def _push(contact: Any) -> dict[str, object]:
 
 
 def test_it_creates_a_sandbox_bony_contact_with_more_than_thirty_fields(
-    sandbox: SandboxHandle, owner: User, bony_account: VendorAccount
+    sandbox: SandboxHandle, owner: User, bony_sandbox: VendorAccount
 ) -> None:
     custom = {f"pole_{n}": f"wartość {n}" for n in range(1, 33)}
     contact = ContactFactory(
-        account=bony_account,
+        account=bony_sandbox,
         vendor_id=None,
         first_name="Łucja",
         last_name="Żak",
@@ -202,10 +202,10 @@ def test_it_creates_a_sandbox_bony_contact_with_more_than_thirty_fields(
 
 
 def test_it_updates_a_sandbox_bony_contact(
-    sandbox: SandboxHandle, owner: User, viber_account: VendorAccount
+    sandbox: SandboxHandle, owner: User, viber_sandbox: VendorAccount
 ) -> None:
     contact = ContactFactory(
-        account=viber_account,
+        account=viber_sandbox,
         vendor_id=BONY_VIBER_CONTACT_ID,
         first_name="Anna",
         last_name="Nowak-Kowalska",
@@ -231,9 +231,9 @@ def test_it_updates_a_sandbox_bony_contact(
 
 
 def test_it_patches_a_sandbox_helpcrunch_customer(
-    sandbox: SandboxHandle, owner: User, helpcrunch_account: VendorAccount
+    sandbox: SandboxHandle, owner: User, helpcrunch_sandbox: VendorAccount
 ) -> None:
-    contact = ContactFactory(account=helpcrunch_account, vendor_id=str(HELPCRUNCH_CUSTOMER_ID))
+    contact = ContactFactory(account=helpcrunch_sandbox, vendor_id=str(HELPCRUNCH_CUSTOMER_ID))
 
     op = enqueue_one(
         actor=owner,
@@ -258,9 +258,9 @@ def test_it_patches_a_sandbox_helpcrunch_customer(
 
 
 def test_it_adds_a_feed_record_to_a_sandbox_customer(
-    sandbox: SandboxHandle, owner: User, thulium_account: VendorAccount
+    sandbox: SandboxHandle, owner: User, thulium_sandbox: VendorAccount
 ) -> None:
-    contact = ContactFactory(account=thulium_account, vendor_id=str(THULIUM_CUSTOMER_ID))
+    contact = ContactFactory(account=thulium_sandbox, vendor_id=str(THULIUM_CUSTOMER_ID))
 
     op = enqueue_one(
         actor=owner,
@@ -290,10 +290,10 @@ def test_it_adds_a_feed_record_to_a_sandbox_customer(
 
 
 def test_it_starts_a_sandbox_chat_and_mirrors_the_conversation(
-    sandbox: SandboxHandle, owner: User, thulium_account: VendorAccount
+    sandbox: SandboxHandle, owner: User, thulium_sandbox: VendorAccount
 ) -> None:
     contact = ContactFactory(
-        account=thulium_account,
+        account=thulium_sandbox,
         vendor_id=str(THULIUM_CUSTOMER_ID),
         first_name="Anna",
         last_name="Nowak",
@@ -317,7 +317,7 @@ def test_it_starts_a_sandbox_chat_and_mirrors_the_conversation(
     (request,) = sandbox.received("thulium")
     assert request["body"] == ""
     assert str(request["query"]).startswith("chat_queue_id=1&client_name=Anna")
-    conversation = ChatConversation.objects.get(account=thulium_account)
+    conversation = ChatConversation.objects.get(account=thulium_sandbox)
     assert conversation.vendor_id == started.conversation_id
     assert conversation.contact == contact
     assert op.result == {"conversation_id": started.conversation_id}
@@ -372,7 +372,7 @@ def test_it_posts_a_message_in_a_sandbox_helpcrunch_chat(
 
 @pytest.mark.parametrize(
     ("account_fixture", "token", "contact_id"),
-    [("bony_account", "sandbox", BONY_CONTACT_ID), ("viber_account", "sandbox-viber", None)],
+    [("bony_sandbox", "sandbox", BONY_CONTACT_ID), ("viber_sandbox", "sandbox-viber", None)],
 )
 def test_it_sends_a_text_to_a_sandbox_bony_contact(
     request: pytest.FixtureRequest,
@@ -407,7 +407,7 @@ def test_it_sends_a_text_to_a_sandbox_bony_contact(
 
 
 @pytest.mark.parametrize(
-    "account_fixture", ["thulium_account", "helpcrunch_account", "bony_account"]
+    "account_fixture", ["thulium_sandbox", "helpcrunch_sandbox", "bony_sandbox"]
 )
 def test_it_checks_a_sandbox_connection(
     request: pytest.FixtureRequest, sandbox: SandboxHandle, owner: User, account_fixture: str
@@ -425,9 +425,9 @@ def test_it_checks_a_sandbox_connection(
 @pytest.mark.parametrize(
     ("account_fixture", "words"),
     [
-        ("thulium_account", "Invalid API user or password. (HTTP 401, request id "),
-        ("helpcrunch_account", "Invalid request; Unauthorized (HTTP 401)"),
-        ("bony_account", "API Token is invalid. (HTTP 401)"),
+        ("thulium_sandbox", "Invalid API user or password. (HTTP 401, request id "),
+        ("helpcrunch_sandbox", "Invalid request; Unauthorized (HTTP 401)"),
+        ("bony_sandbox", "API Token is invalid. (HTTP 401)"),
     ],
 )
 def test_it_stores_a_refused_sandbox_connection_in_the_vendors_words(

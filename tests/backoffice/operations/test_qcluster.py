@@ -84,12 +84,12 @@ def test_it_runs_queued_operations_in_a_real_cluster_against_the_sandbox(
     sandbox: SandboxHandle,
     owner: User,
     thulium_agent: AgentIdentity,
-    bony_account: VendorAccount,
+    bony_sandbox: VendorAccount,
 ) -> None:
     process, log = cluster
     monkeypatch.setattr(Conf, "SYNC", False)  # this process only enqueues; the cluster works
     ticket = TicketFactory(account=thulium_agent.account, vendor_id=str(THULIUM_TICKET_ID))
-    contact = ContactFactory(account=bony_account, vendor_id=BONY_CONTACT_ID)
+    contact = ContactFactory(account=bony_sandbox, vendor_id=BONY_CONTACT_ID)
     tags = [f"cluster {n}" for n in range(1, 13)]
 
     reply = operations_enqueue(

@@ -146,12 +146,12 @@ def test_it_waits_a_moment_in_the_worker_but_never_through_a_deferral(
 
 
 def test_it_defers_the_rest_of_a_bulk_action_beyond_the_limit(
-    sandbox: SandboxHandle, owner: User, bony_account: VendorAccount, settings: object
+    sandbox: SandboxHandle, owner: User, bony_sandbox: VendorAccount, settings: object
 ) -> None:
-    bony_account.rate_limit_per_minute = 6  # a burst of one, then one every 12 s
-    bony_account.save()
+    bony_sandbox.rate_limit_per_minute = 6  # a burst of one, then one every 12 s
+    bony_sandbox.save()
     contacts = [
-        ContactFactory(account=bony_account, vendor_id=vendor_id)
+        ContactFactory(account=bony_sandbox, vendor_id=vendor_id)
         for vendor_id in list(sandbox.state.bony["sandbox"].contacts)[:3]
     ]
     started = timezone.now()
@@ -165,7 +165,7 @@ def test_it_defers_the_rest_of_a_bulk_action_beyond_the_limit(
     for op in rest:
         assert op.state == Operation.State.RETRYING
         assert op.attempts == 0
-        assert op.last_error == f"Waiting: {bony_account.name} is at its rate limit (6/min)."
+        assert op.last_error == f"Waiting: {bony_sandbox.name} is at its rate limit (6/min)."
         assert op.next_attempt_at is not None
         assert op.next_attempt_at >= started + timedelta(seconds=11)
         assert not op.api_calls.exists()

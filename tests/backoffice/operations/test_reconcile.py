@@ -140,9 +140,9 @@ def test_it_finds_a_reply_that_reached_thulium_and_never_sends_it_again(
     monkeypatch: pytest.MonkeyPatch,
     sandbox: SandboxHandle,
     owner: User,
-    thulium_account: VendorAccount,
+    thulium_sandbox: VendorAccount,
 ) -> None:
-    op = _reply(owner, thulium_account)
+    op = _reply(owner, thulium_sandbox)
     _crash(monkeypatch, op, "answered")
     assert len(_replies(sandbox)) == 1
     assert [c.state for c in calls_of(op)] == [ApiCall.State.IN_FLIGHT]
@@ -166,9 +166,9 @@ def test_it_sends_a_reply_that_never_left_exactly_once(
     monkeypatch: pytest.MonkeyPatch,
     sandbox: SandboxHandle,
     owner: User,
-    thulium_account: VendorAccount,
+    thulium_sandbox: VendorAccount,
 ) -> None:
-    op = _reply(owner, thulium_account)
+    op = _reply(owner, thulium_sandbox)
     _crash(monkeypatch, op, "before_send")
     assert not sandbox.received("thulium")
 
@@ -189,9 +189,9 @@ def test_it_keeps_reconciling_when_the_reconciling_read_fails(
     monkeypatch: pytest.MonkeyPatch,
     sandbox: SandboxHandle,
     owner: User,
-    thulium_account: VendorAccount,
+    thulium_sandbox: VendorAccount,
 ) -> None:
-    op = _reply(owner, thulium_account)
+    op = _reply(owner, thulium_sandbox)
     _crash(monkeypatch, op, "answered")
     sandbox.inject("error", vendor="thulium", method="GET", status=503)
 
@@ -216,11 +216,11 @@ def test_it_reconciles_a_helpcrunch_message_through_the_chats_messages(
     monkeypatch: pytest.MonkeyPatch,
     sandbox: SandboxHandle,
     owner: User,
-    helpcrunch_account: VendorAccount,
+    helpcrunch_sandbox: VendorAccount,
     when: str,
     expected: int,
 ) -> None:
-    op = _helpcrunch_message(owner, helpcrunch_account)
+    op = _helpcrunch_message(owner, helpcrunch_sandbox)
     _crash(monkeypatch, op, when)
 
     assert tasks.operation_run(op.pk) == State.SUCCEEDED
@@ -265,14 +265,14 @@ def _chat_start(owner: User, account: VendorAccount) -> Operation:
 
 
 UNRECONCILABLE: list[tuple[Callable[[User, VendorAccount], Operation], str, str, str]] = [
-    (_bony_text, "bony_account", "bony", f"/bony/api/v1/message/sendContent/{BONY_CONTACT_ID}"),
+    (_bony_text, "bony_sandbox", "bony", f"/bony/api/v1/message/sendContent/{BONY_CONTACT_ID}"),
     (
         _feed_record,
-        "thulium_account",
+        "thulium_sandbox",
         "thulium",
         f"/thulium/api/customers/{THULIUM_CUSTOMER_ID}/feed_records",
     ),
-    (_chat_start, "thulium_account", "thulium", "/thulium/api/chat_conversations/start"),
+    (_chat_start, "thulium_sandbox", "thulium", "/thulium/api/chat_conversations/start"),
 ]
 
 
@@ -342,9 +342,9 @@ def test_it_completes_a_helpcrunch_message_from_its_recorded_answer_without_a_re
     monkeypatch: pytest.MonkeyPatch,
     sandbox: SandboxHandle,
     owner: User,
-    helpcrunch_account: VendorAccount,
+    helpcrunch_sandbox: VendorAccount,
 ) -> None:
-    op = _helpcrunch_message(owner, helpcrunch_account)
+    op = _helpcrunch_message(owner, helpcrunch_sandbox)
     _crash(monkeypatch, op, "recorded")
 
     assert tasks.operation_run(op.pk) == State.SUCCEEDED
@@ -360,10 +360,10 @@ def test_it_finds_a_bony_contact_a_dead_worker_created_and_never_creates_it_twic
     monkeypatch: pytest.MonkeyPatch,
     sandbox: SandboxHandle,
     owner: User,
-    bony_account: VendorAccount,
+    bony_sandbox: VendorAccount,
 ) -> None:
     contact = ContactFactory(
-        account=bony_account, vendor_id=None, email="nowy.klient@example.pl", phone=""
+        account=bony_sandbox, vendor_id=None, email="nowy.klient@example.pl", phone=""
     )
     op = _queued(
         owner,
@@ -390,13 +390,13 @@ def test_it_finds_a_bony_contact_created_with_many_short_fields_after_a_crash(
     monkeypatch: pytest.MonkeyPatch,
     sandbox: SandboxHandle,
     owner: User,
-    bony_account: VendorAccount,
+    bony_sandbox: VendorAccount,
 ) -> None:
     # More than 30 fields, many with names shorter than "email": the create request must still
     # carry the e-mail and phone a lookup finds the contact by.
     custom = {f"k{n:02}": str(n) for n in range(1, 33)}
     contact = ContactFactory(
-        account=bony_account,
+        account=bony_sandbox,
         vendor_id=None,
         first_name="Ola",
         last_name="Lis",
@@ -431,10 +431,10 @@ def test_it_finds_a_bony_contact_created_with_many_short_fields_after_a_crash(
 
 
 def test_it_resumes_a_bony_create_whose_follow_up_failed_with_an_update(
-    sandbox: SandboxHandle, owner: User, bony_account: VendorAccount
+    sandbox: SandboxHandle, owner: User, bony_sandbox: VendorAccount
 ) -> None:
     fields = {f"pole_{n}": n for n in range(1, 36)}
-    contact = ContactFactory(account=bony_account, vendor_id=None)
+    contact = ContactFactory(account=bony_sandbox, vendor_id=None)
     sandbox.inject("error", vendor="bony", method="PUT", status=503)
     channel = sandbox.state.bony["sandbox"]
     before = len(channel.contacts)
@@ -459,9 +459,9 @@ def test_it_resumes_a_bony_create_whose_follow_up_failed_with_an_update(
 
 @pytest.mark.usefixtures("queue_only")
 def test_it_ignores_a_redelivered_task_while_another_run_holds_the_operation(
-    sandbox: SandboxHandle, owner: User, thulium_account: VendorAccount
+    sandbox: SandboxHandle, owner: User, thulium_sandbox: VendorAccount
 ) -> None:
-    op = _reply(owner, thulium_account)
+    op = _reply(owner, thulium_sandbox)
     held_until = timezone.now() + timedelta(seconds=60)
     Operation.objects.filter(pk=op.pk).update(state=State.RUNNING, lease_until=held_until)
 
@@ -475,9 +475,9 @@ def test_it_ignores_a_redelivered_task_while_another_run_holds_the_operation(
 
 @pytest.mark.usefixtures("queue_only")
 def test_it_runs_a_task_delivered_twice_once(
-    sandbox: SandboxHandle, owner: User, thulium_account: VendorAccount
+    sandbox: SandboxHandle, owner: User, thulium_sandbox: VendorAccount
 ) -> None:
-    op = _reply(owner, thulium_account)
+    op = _reply(owner, thulium_sandbox)
 
     assert tasks.operation_run(op.pk) == State.SUCCEEDED
     assert tasks.operation_run(op.pk) == "not due"
@@ -495,10 +495,10 @@ def short_timeout(settings: Any) -> None:
 
 @pytest.mark.usefixtures("short_timeout")
 def test_it_reconciles_a_reply_whose_answer_timed_out_instead_of_resending_it(
-    sandbox: SandboxHandle, owner: User, thulium_account: VendorAccount
+    sandbox: SandboxHandle, owner: User, thulium_sandbox: VendorAccount
 ) -> None:
     sandbox.inject("slow", vendor="thulium", method="POST", seconds=1.0)
-    ticket = TicketFactory(account=thulium_account, vendor_id=str(THULIUM_TICKET_ID))
+    ticket = TicketFactory(account=thulium_sandbox, vendor_id=str(THULIUM_TICKET_ID))
 
     op = _queued(
         owner, "reply_to_ticket", ticket, {"body": REPLY, "user_login": THULIUM_AGENT_LOGIN}
@@ -524,11 +524,11 @@ def test_it_reconciles_a_reply_whose_answer_timed_out_instead_of_resending_it(
 
 @pytest.mark.usefixtures("short_timeout")
 def test_it_reconciles_a_helpcrunch_message_whose_connection_dropped_after_the_write(
-    sandbox: SandboxHandle, owner: User, helpcrunch_account: VendorAccount
+    sandbox: SandboxHandle, owner: User, helpcrunch_sandbox: VendorAccount
 ) -> None:
     sandbox.inject("drop_after_write", vendor="helpcrunch", method="POST")
 
-    op = _helpcrunch_message(owner, helpcrunch_account)
+    op = _helpcrunch_message(owner, helpcrunch_sandbox)
 
     assert op.state == State.RETRYING
     assert op.needs_reconcile
@@ -566,10 +566,10 @@ def test_it_marks_a_timed_out_request_without_a_vendor_read_unknown_at_once(
 
 @pytest.mark.usefixtures("short_timeout")
 def test_it_simply_retries_a_timed_out_tag_request(
-    sandbox: SandboxHandle, owner: User, bony_account: VendorAccount
+    sandbox: SandboxHandle, owner: User, bony_sandbox: VendorAccount
 ) -> None:
     sandbox.inject("slow", vendor="bony", method="POST", seconds=1.0)
-    contact = ContactFactory(account=bony_account, vendor_id=BONY_CONTACT_ID)
+    contact = ContactFactory(account=bony_sandbox, vendor_id=BONY_CONTACT_ID)
 
     op = _queued(owner, "add_tags", contact, {"tags": [{"name": "vip"}]})
 
@@ -590,12 +590,12 @@ def test_it_simply_retries_a_timed_out_tag_request(
 
 @pytest.mark.usefixtures("short_timeout")
 def test_it_gives_up_on_an_unsettled_reply_as_unknown_and_a_retry_checks_the_vendor_first(
-    sandbox: SandboxHandle, owner: User, thulium_account: VendorAccount
+    sandbox: SandboxHandle, owner: User, thulium_sandbox: VendorAccount
 ) -> None:
-    thulium_account.max_attempts = 1
-    thulium_account.save()
+    thulium_sandbox.max_attempts = 1
+    thulium_sandbox.save()
     sandbox.inject("slow", vendor="thulium", method="POST", seconds=1.0)
-    ticket = TicketFactory(account=thulium_account, vendor_id=str(THULIUM_TICKET_ID))
+    ticket = TicketFactory(account=thulium_sandbox, vendor_id=str(THULIUM_TICKET_ID))
 
     op = _queued(
         owner, "reply_to_ticket", ticket, {"body": REPLY, "user_login": THULIUM_AGENT_LOGIN}
@@ -621,9 +621,9 @@ def test_it_resends_an_unknown_bony_text_when_a_person_retries_it(
     monkeypatch: pytest.MonkeyPatch,
     sandbox: SandboxHandle,
     owner: User,
-    bony_account: VendorAccount,
+    bony_sandbox: VendorAccount,
 ) -> None:
-    op = _bony_text(owner, bony_account)
+    op = _bony_text(owner, bony_sandbox)
     _crash(monkeypatch, op, "answered")
     assert tasks.operation_run(op.pk) == State.UNKNOWN
     op.refresh_from_db()

@@ -74,35 +74,35 @@ def _make_due(*operations: Operation) -> None:
 def test_it_pauses_the_account_for_a_429s_retry_after_and_resumes_after_it(
     sandbox: SandboxHandle,
     owner: User,
-    bony_account: VendorAccount,
-    helpcrunch_account: VendorAccount,
+    bony_sandbox: VendorAccount,
+    helpcrunch_sandbox: VendorAccount,
     clock: Callable[[float], None],
 ) -> None:
     sandbox.inject("rate_limit", vendor="bony", retry_after=120)
     before = timezone.now()
 
-    limited = _tag(owner, bony_account, BONY_CONTACT_ID)
+    limited = _tag(owner, bony_sandbox, BONY_CONTACT_ID)
 
     assert limited.state == State.RETRYING
     assert limited.last_error == "Too many requests (HTTP 429)"
     assert limited.next_attempt_at is not None
     assert limited.next_attempt_at >= before + timedelta(seconds=120)
     assert limited.next_attempt_at <= timezone.now() + timedelta(seconds=126)
-    bucket = RateBucket.objects.get(account=bony_account)
+    bucket = RateBucket.objects.get(account=bony_sandbox)
     assert bucket.paused_until is not None
     assert before + timedelta(seconds=120) <= bucket.paused_until
     assert bucket.paused_until <= timezone.now() + timedelta(seconds=120)
     # Another operation of the paused account waits without calling the vendor ...
     second_contact_id = list(sandbox.state.bony["sandbox"].contacts)[1]
-    waiting = _tag(owner, bony_account, second_contact_id)
+    waiting = _tag(owner, bony_sandbox, second_contact_id)
     assert waiting.state == State.RETRYING
     assert waiting.attempts == 0
     assert not calls_of(waiting)
-    assert waiting.last_error.startswith(f"Waiting: {bony_account.name} is paused by the vendor")
+    assert waiting.last_error.startswith(f"Waiting: {bony_sandbox.name} is paused by the vendor")
     assert waiting.next_attempt_at is not None
     assert waiting.next_attempt_at >= bucket.paused_until
     # ... while other accounts carry on.
-    other = _tag(owner, helpcrunch_account, str(HELPCRUNCH_CUSTOMER_ID))
+    other = _tag(owner, helpcrunch_sandbox, str(HELPCRUNCH_CUSTOMER_ID))
     assert other.state == State.SUCCEEDED
     assert len(sandbox.received("bony")) == 1
 
@@ -126,12 +126,12 @@ def test_it_pauses_the_account_for_a_429s_retry_after_and_resumes_after_it(
 
 
 def test_it_retries_a_5xx_later_with_backoff_and_succeeds_on_the_second_attempt(
-    sandbox: SandboxHandle, owner: User, bony_account: VendorAccount, settings: object
+    sandbox: SandboxHandle, owner: User, bony_sandbox: VendorAccount, settings: object
 ) -> None:
     sandbox.inject("error", vendor="bony", status=503)
     before = timezone.now()
 
-    op = _tag(owner, bony_account, BONY_CONTACT_ID)
+    op = _tag(owner, bony_sandbox, BONY_CONTACT_ID)
 
     # First retry: half of the 30 s base step fixed, half random.
     assert op.state == State.RETRYING
@@ -158,19 +158,19 @@ def test_it_retries_a_5xx_later_with_backoff_and_succeeds_on_the_second_attempt(
 
 
 def test_it_gives_up_after_the_accounts_attempts_in_the_vendors_words(
-    sandbox: SandboxHandle, owner: User, helpcrunch_account: VendorAccount
+    sandbox: SandboxHandle, owner: User, helpcrunch_sandbox: VendorAccount
 ) -> None:
-    helpcrunch_account.max_attempts = 3
-    helpcrunch_account.save()
+    helpcrunch_sandbox.max_attempts = 3
+    helpcrunch_sandbox.save()
     sandbox.inject("rate_limit", vendor="helpcrunch", retry_after=1, times=3)
     waits = []
 
-    op = _tag(owner, helpcrunch_account, str(HELPCRUNCH_CUSTOMER_ID))
+    op = _tag(owner, helpcrunch_sandbox, str(HELPCRUNCH_CUSTOMER_ID))
     for _ in range(2):
         assert op.state == State.RETRYING
         assert op.next_attempt_at is not None
         waits.append((op.next_attempt_at - timezone.now()).total_seconds())
-        RateBucket.objects.filter(account=helpcrunch_account).update(paused_until=None)
+        RateBucket.objects.filter(account=helpcrunch_sandbox).update(paused_until=None)
         _make_due(op)
         operations_sweep()
         op.refresh_from_db()
@@ -209,10 +209,10 @@ def test_it_never_retries_before_the_vendors_retry_after() -> None:
 
 
 def test_it_fails_a_helpcrunch_400_at_once_with_the_vendors_errors(
-    sandbox: SandboxHandle, owner: User, helpcrunch_account: VendorAccount
+    sandbox: SandboxHandle, owner: User, helpcrunch_sandbox: VendorAccount
 ) -> None:
     conversation = ChatConversationFactory(
-        account=helpcrunch_account, vendor_id=str(HELPCRUNCH_CHAT_ID)
+        account=helpcrunch_sandbox, vendor_id=str(HELPCRUNCH_CHAT_ID)
     )
 
     op = enqueue_one(
@@ -235,9 +235,9 @@ def test_it_fails_a_helpcrunch_400_at_once_with_the_vendors_errors(
 
 
 def test_it_fails_a_thulium_400_at_once_with_its_message_and_request_id(
-    sandbox: SandboxHandle, owner: User, thulium_account: VendorAccount
+    sandbox: SandboxHandle, owner: User, thulium_sandbox: VendorAccount
 ) -> None:
-    ticket = TicketFactory(account=thulium_account, vendor_id=str(THULIUM_TICKET_ID))
+    ticket = TicketFactory(account=thulium_sandbox, vendor_id=str(THULIUM_TICKET_ID))
 
     op = enqueue_one(
         actor=owner,
@@ -261,9 +261,9 @@ def test_it_fails_a_thulium_400_at_once_with_its_message_and_request_id(
 
 
 def test_it_fails_an_operation_that_cannot_be_sent_instead_of_leaving_it_running(
-    sandbox: SandboxHandle, owner: User, thulium_account: VendorAccount
+    sandbox: SandboxHandle, owner: User, thulium_sandbox: VendorAccount
 ) -> None:
-    ticket = TicketFactory(account=thulium_account, vendor_id=str(THULIUM_TICKET_ID))
+    ticket = TicketFactory(account=thulium_sandbox, vendor_id=str(THULIUM_TICKET_ID))
 
     op = enqueue_one(
         actor=owner,
@@ -291,12 +291,12 @@ def _closed_port() -> int:
 
 
 def test_it_retries_a_reply_the_vendor_never_received_and_sends_it_once(
-    sandbox: SandboxHandle, owner: User, thulium_account: VendorAccount
+    sandbox: SandboxHandle, owner: User, thulium_sandbox: VendorAccount
 ) -> None:
-    sandbox_url = thulium_account.base_url
-    thulium_account.base_url = f"http://127.0.0.1:{_closed_port()}/thulium/api"
-    thulium_account.save()
-    ticket = TicketFactory(account=thulium_account, vendor_id=str(THULIUM_TICKET_ID))
+    sandbox_url = thulium_sandbox.base_url
+    thulium_sandbox.base_url = f"http://127.0.0.1:{_closed_port()}/thulium/api"
+    thulium_sandbox.save()
+    ticket = TicketFactory(account=thulium_sandbox, vendor_id=str(THULIUM_TICKET_ID))
 
     op = enqueue_one(
         actor=owner,
@@ -311,8 +311,8 @@ def test_it_retries_a_reply_the_vendor_never_received_and_sends_it_once(
     (refused,) = calls_of(op)
     assert (refused.status_code, refused.error_class) == (None, "TransportError")
 
-    thulium_account.base_url = sandbox_url  # the vendor is reachable again
-    thulium_account.save()
+    thulium_sandbox.base_url = sandbox_url  # the vendor is reachable again
+    thulium_sandbox.save()
     _make_due(op)
     operations_sweep()
 
@@ -332,9 +332,9 @@ def test_it_never_sends_a_reply_without_an_attachment_that_is_gone(
     monkeypatch: pytest.MonkeyPatch,
     sandbox: SandboxHandle,
     owner: User,
-    thulium_account: VendorAccount,
+    thulium_sandbox: VendorAccount,
 ) -> None:
-    ticket = TicketFactory(account=thulium_account, vendor_id=str(THULIUM_TICKET_ID))
+    ticket = TicketFactory(account=thulium_sandbox, vendor_id=str(THULIUM_TICKET_ID))
     kept, gone = StoredFileFactory(filename="umowa.pdf"), StoredFileFactory(filename="aneks.pdf")
     monkeypatch.setattr(enqueue, "operations_dispatch", lambda **_: None)
     op = enqueue_one(
@@ -360,9 +360,9 @@ def test_it_never_sends_a_reply_without_an_attachment_that_is_gone(
 
 
 def test_it_reads_the_ticket_before_resending_a_reply_that_met_a_500(
-    sandbox: SandboxHandle, owner: User, thulium_account: VendorAccount
+    sandbox: SandboxHandle, owner: User, thulium_sandbox: VendorAccount
 ) -> None:
-    ticket = TicketFactory(account=thulium_account, vendor_id=str(THULIUM_TICKET_ID))
+    ticket = TicketFactory(account=thulium_sandbox, vendor_id=str(THULIUM_TICKET_ID))
     sandbox.inject("error", vendor="thulium", method="POST", status=500)
 
     op = enqueue_one(
@@ -393,38 +393,38 @@ def test_it_reads_the_ticket_before_resending_a_reply_that_met_a_500(
 
 
 def test_it_sends_nothing_for_an_account_switched_off_after_the_request(
-    sandbox: SandboxHandle, owner: User, bony_account: VendorAccount
+    sandbox: SandboxHandle, owner: User, bony_sandbox: VendorAccount
 ) -> None:
     sandbox.inject("error", vendor="bony", status=503)
-    op = _tag(owner, bony_account, BONY_CONTACT_ID)
+    op = _tag(owner, bony_sandbox, BONY_CONTACT_ID)
     assert op.state == State.RETRYING
-    VendorAccount.objects.filter(pk=bony_account.pk).update(is_active=False)
+    VendorAccount.objects.filter(pk=bony_sandbox.pk).update(is_active=False)
 
     _make_due(op)
     operations_sweep()
 
     op.refresh_from_db()
     assert op.state == State.FAILED
-    assert op.last_error == f"The account {bony_account.name} was deactivated; nothing was sent."
+    assert op.last_error == f"The account {bony_sandbox.name} was deactivated; nothing was sent."
     assert len(calls_of(op)) == 1  # only the first attempt, before the switch
 
 
 def test_it_gives_up_on_runs_that_never_finished(
-    sandbox: SandboxHandle, owner: User, bony_account: VendorAccount
+    sandbox: SandboxHandle, owner: User, bony_sandbox: VendorAccount
 ) -> None:
-    contact = ContactFactory(account=bony_account, vendor_id=BONY_CONTACT_ID)
+    contact = ContactFactory(account=bony_sandbox, vendor_id=BONY_CONTACT_ID)
     # Each earlier run was killed at the task timeout after sending: the attempts are spent.
     op = OperationFactory(
-        account=bony_account,
+        account=bony_sandbox,
         action="add_tags",
         target_contact=contact,
         state=State.QUEUED,
-        attempts=bony_account.max_attempts,
+        attempts=bony_sandbox.max_attempts,
     )
 
     tasks.operation_run(op.pk)
 
     op.refresh_from_db()
     assert op.state == State.FAILED
-    assert op.last_error.startswith(f"Gave up after {bony_account.max_attempts} attempts")
+    assert op.last_error.startswith(f"Gave up after {bony_sandbox.max_attempts} attempts")
     assert sandbox.received("bony") == []

@@ -25,14 +25,14 @@ def tagging(
     monkeypatch: pytest.MonkeyPatch,
     sandbox: SandboxHandle,
     owner: User,
-    bony_account: VendorAccount,
+    bony_sandbox: VendorAccount,
 ) -> Any:
     """Queue a Bony tag operation without handing it to a worker, then put it in a given state."""
     monkeypatch.setattr(enqueue, "operations_dispatch", lambda **_: None)
     contact_ids = iter(sandbox.state.bony["sandbox"].contacts)
 
     def make(**state: Any) -> Operation:
-        contact = ContactFactory(account=bony_account, vendor_id=next(contact_ids))
+        contact = ContactFactory(account=bony_sandbox, vendor_id=next(contact_ids))
         enqueued = enqueue.operations_enqueue(
             actor=owner, action="add_tags", targets=[contact], params={"tags": [{"name": "vip"}]}
         )
