@@ -8,7 +8,7 @@ queue, does its work once.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
 from uuid import UUID
 
@@ -43,29 +43,24 @@ def _enqueue_now(operation_ids: Sequence[int]) -> None:
         async_task(RUN_TASK, operation_id, task_name=f"operation {operation_id}")
 
 
-def _enqueue(operation_ids: Sequence[int]) -> None:
-    """With the ORM broker the enqueue joins the caller's transaction (committed together or not
+def _with_the_commit(send: Callable[[], None]) -> None:
+    """With the ORM broker an enqueue joins the caller's transaction (committed together or not
     at all); with Redis it waits for the commit, and the sweeper covers a crash in between."""
-    ids = list(operation_ids)
     if _orm_broker() or not transaction.get_connection().in_atomic_block:
-        _enqueue_now(ids)
+        send()
     else:
-        transaction.on_commit(lambda: _enqueue_now(ids))
+        transaction.on_commit(send)
 
 
 def operations_dispatch(*, operation_ids: Sequence[int], group_id: UUID | None = None) -> None:
     """Hand freshly queued operations to the workers: directly, or through one fan-out task."""
     if len(operation_ids) <= DIRECT_DISPATCH_LIMIT or group_id is None:
-        _enqueue(operation_ids)
-        return
-
-    def fan_out() -> None:
-        async_task(GROUP_TASK, str(group_id), task_name=f"dispatch {group_id}")
-
-    if _orm_broker() or not transaction.get_connection().in_atomic_block:
-        fan_out()
+        ids = list(operation_ids)
+        _with_the_commit(lambda: _enqueue_now(ids))
     else:
-        transaction.on_commit(fan_out)
+        _with_the_commit(
+            lambda: async_task(GROUP_TASK, str(group_id), task_name=f"dispatch {group_id}")
+        )
 
 
 def operation_group_dispatch(*, group_id: UUID) -> int:
@@ -94,6 +89,18 @@ def _chunks(ids: Iterable[int]) -> Iterable[list[int]]:
         yield batch
 
 
+def _redispatch(operation_ids: list[int], *, requeue: bool = False) -> int:
+    """Enqueue again, in chunks; ``requeue``: due ``retrying`` operations become ``queued``."""
+    for batch in _chunks(operation_ids):
+        with transaction.atomic():
+            if requeue:
+                Operation.objects.filter(pk__in=batch, state=State.RETRYING).update(
+                    state=State.QUEUED, updated_at=timezone.now()
+                )
+            _enqueue_now(batch)
+    return len(operation_ids)
+
+
 def operations_sweep() -> dict[str, int]:
     """Re-dispatch what would otherwise wait forever. Scheduled every minute.
 
@@ -113,13 +120,7 @@ def operations_sweep() -> dict[str, int]:
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:limit]
     )
-    for batch in _chunks(due):
-        with transaction.atomic():
-            Operation.objects.filter(pk__in=batch, state=State.RETRYING).update(
-                state=State.QUEUED, updated_at=now
-            )
-            _enqueue_now(batch)
-    counts["due"] = len(due)
+    counts["due"] = _redispatch(due, requeue=True)
 
     grace = now - timedelta(seconds=settings.SWEEP_UNDISPATCHED_AFTER_SECONDS)
     undispatched = list(
@@ -127,10 +128,7 @@ def operations_sweep() -> dict[str, int]:
             state=State.QUEUED, dispatched_at__isnull=True, created_at__lt=grace
         ).values_list("pk", flat=True)[:limit]
     )
-    for batch in _chunks(undispatched):
-        with transaction.atomic():
-            _enqueue_now(batch)
-    counts["undispatched"] = len(undispatched)
+    counts["undispatched"] = _redispatch(undispatched)
 
     stale = Operation.objects.filter(
         state=State.QUEUED,
@@ -139,20 +137,14 @@ def operations_sweep() -> dict[str, int]:
     stale_count = stale.count()
     if stale_count and _broker_queue_size() < stale_count:
         lost = list(stale.order_by("dispatched_at").values_list("pk", flat=True)[:limit])
-        for batch in _chunks(lost):
-            with transaction.atomic():
-                _enqueue_now(batch)
-        counts["lost"] = len(lost)
+        counts["lost"] = _redispatch(lost)
 
     abandoned = list(
         Operation.objects.filter(state=State.RUNNING, lease_until__lt=now).values_list(
             "pk", flat=True
         )[:limit]
     )
-    for batch in _chunks(abandoned):
-        with transaction.atomic():
-            _enqueue_now(batch)
-    counts["abandoned"] = len(abandoned)
+    counts["abandoned"] = _redispatch(abandoned)
     if any(counts.values()):
         logger.info("operations sweep: %s", counts)
     return counts
