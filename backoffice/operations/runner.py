@@ -93,7 +93,6 @@ class AuditHooks:
     def __init__(self, operation: Operation) -> None:
         self.operation = operation
         self.rows: dict[str, int] = {}
-        self.sent = False
         self.last: CallStart | None = None
 
     def before_send(self, start: CallStart) -> None:
@@ -109,7 +108,7 @@ class AuditHooks:
                 idempotent=start.idempotent,
             )
             changes: dict[str, Any] = {}
-            if not self.sent:
+            if self.last is None:  # the run's first request: one more attempt
                 op.attempts += 1
                 changes["attempts"] = op.attempts
             if not start.idempotent and not op.needs_reconcile:
@@ -117,7 +116,6 @@ class AuditHooks:
                 changes["needs_reconcile"] = True
             if changes:
                 Operation.objects.filter(pk=op.pk).update(**changes)
-        self.sent = True
         self.last = start
         self.rows[start.call_id] = row.pk
 

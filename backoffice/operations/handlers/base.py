@@ -87,9 +87,8 @@ class Handler:
     action: ClassVar[str]
     vendor: ClassVar[str]
     target_model: ClassVar[type[models.Model]]
-    # Sends a non-idempotent request: an unsettled attempt is reconciled, never resent blindly.
-    sends_once: ClassVar[bool] = False
-    # Whether ``reconcile`` can tell if an unsettled request took effect.
+    # Whether ``reconcile`` can tell if an unsettled request took effect. (Which requests are
+    # non-idempotent is the connectors' call: each request says so to the audit hooks.)
     can_reconcile: ClassVar[bool] = False
     # Whether 429 / 5xx / connection failures are tried again (a connection test reports at once).
     retries: ClassVar[bool] = True

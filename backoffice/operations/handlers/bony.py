@@ -62,7 +62,6 @@ class BonyPushContact(Handler):
     action = OperationAction.PUSH_TO_VENDOR
     vendor = Vendor.BONY
     target_model = Contact
-    sends_once = True  # creating a contact twice makes two contacts
     can_reconcile = True  # a lookup by e-mail or phone finds a contact that was created
 
     def perform(self, attempt: Attempt) -> Done:
@@ -124,7 +123,6 @@ class BonySendMessage(Handler):
     action = OperationAction.SEND_MESSAGE
     vendor = Vendor.BONY
     target_model = ChatConversation
-    sends_once = True  # Bony.chat has no read of sent messages: an unsettled one needs a person
 
     @staticmethod
     def _contact_id(conversation: ChatConversation) -> str:

@@ -75,7 +75,6 @@ class HelpCrunchSendMessage(Handler):
     action = OperationAction.SEND_MESSAGE
     vendor = Vendor.HELPCRUNCH
     target_model = ChatConversation
-    sends_once = True
     can_reconcile = True  # the chat's messages (newest first) show whether it arrived
 
     def perform(self, attempt: Attempt) -> Done:

@@ -44,7 +44,6 @@ class ReplyToTicket(Handler):
     action = OperationAction.REPLY_TO_TICKET
     vendor = Vendor.THULIUM
     target_model = Ticket
-    sends_once = True
     can_reconcile = True  # the ticket's messages show whether the reply arrived
 
     def perform(self, attempt: Attempt) -> Done:
@@ -111,7 +110,6 @@ class AddFeedRecord(Handler):
     action = OperationAction.ADD_FEED_RECORD
     vendor = Vendor.THULIUM
     target_model = Contact
-    sends_once = True  # Thulium has no read of feed records: an unsettled one needs a person
 
     def skip_reason(self, target: Any) -> str | None:
         return None if target.vendor_id else "not at Thulium yet (no customer id)"
@@ -136,7 +134,6 @@ class StartChat(Handler):
     action = OperationAction.START_CHAT
     vendor = Vendor.THULIUM
     target_model = Contact
-    sends_once = True  # Thulium returns the conversation id only in the answer
 
     def skip_reason(self, target: Any) -> str | None:
         if target.vendor_id or target.email:
