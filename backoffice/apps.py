@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -6,3 +7,8 @@ class BackofficeConfig(AppConfig):
     name = "backoffice"
     verbose_name = _("Switchboard")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from backoffice.roles import roles_after_migrate
+
+        post_migrate.connect(roles_after_migrate, sender=self, dispatch_uid="backoffice.roles")

@@ -5,23 +5,58 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import UserChangeForm
 from django.http import HttpRequest
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.admin.actions.account import test_connection
 from backoffice.admin.operations_link import OperationsLinkMixin
+from backoffice.admin.scoping import AccountScopedAdminMixin
 from backoffice.models import AgentIdentity, User, VendorAccount
 from backoffice.vendors import Vendor
 
 
+class StaffUserChangeForm(UserChangeForm):
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        accounts = cleaned.get("vendor_accounts")
+        if accounts and not cleaned.get("limited_to_accounts"):
+            # Otherwise the list would look like a limit while the user sees every account.
+            self.add_error(
+                "limited_to_accounts",
+                _(
+                    "Tick this for the chosen vendor accounts to limit what the user sees, or"
+                    " clear the chosen accounts."
+                ),
+            )
+        return cleaned
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    pass
+    """Django's user admin, with the vendor accounts a staff member is limited to. Changes to
+    groups, permissions and accounts are kept in the staff-action history."""
+
+    form = StaffUserChangeForm
+    fieldsets = (
+        *(DjangoUserAdmin.fieldsets or ()),
+        (_("Vendor accounts"), {"fields": ("limited_to_accounts", "vendor_accounts")}),
+    )
+    filter_horizontal = ("groups", "user_permissions", "vendor_accounts")
+    list_display = (
+        "username",
+        "email",
+        "first_name",
+        "last_name",
+        "is_staff",
+        "limited_to_accounts",
+    )
+    list_filter = (*DjangoUserAdmin.list_filter, "limited_to_accounts")
 
 
-class VendorAccountForm(forms.ModelForm):
-    """Credentials are write-only: typed in, never shown back, kept when left blank."""
+class VendorAccountSettingsForm(forms.ModelForm):
+    """An account's settings, for staff who may not manage its credentials."""
 
     # Blank means the vendor's default URL (filled in by VendorAccount.clean); a URL typed
     # without a scheme is taken as https, the only scheme vendor URLs may use.
@@ -31,18 +66,6 @@ class VendorAccountForm(forms.ModelForm):
         max_length=300,
         assume_scheme="https",
         help_text=VendorAccount._meta.get_field("base_url").help_text,
-    )
-    new_api_login = forms.CharField(
-        label=_("API login"),
-        required=False,
-        strip=True,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
-    )
-    new_api_secret = forms.CharField(
-        label=_("API secret"),
-        required=False,
-        strip=True,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
     )
 
     class Meta:
@@ -57,6 +80,27 @@ class VendorAccountForm(forms.ModelForm):
             "time_zone",
             "is_active",
         ]
+
+
+class VendorAccountForm(VendorAccountSettingsForm):
+    """Credentials are write-only: typed in, never shown back, kept when left blank.
+
+    Only for staff with ``manage_credentials``; the admin gives the others the settings form,
+    which has no credential fields, so a credential in their post is ignored.
+    """
+
+    new_api_login = forms.CharField(
+        label=_("API login"),
+        required=False,
+        strip=True,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+    )
+    new_api_secret = forms.CharField(
+        label=_("API secret"),
+        required=False,
+        strip=True,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -101,8 +145,13 @@ class AgentIdentityInline(admin.TabularInline):
     autocomplete_fields = ["user"]
 
 
+CREDENTIALS = _("Credentials")
+MANAGE_CREDENTIALS = "backoffice.manage_credentials"
+
+
 @admin.register(VendorAccount)
-class VendorAccountAdmin(OperationsLinkMixin, admin.ModelAdmin):
+class VendorAccountAdmin(AccountScopedAdminMixin, OperationsLinkMixin, admin.ModelAdmin):
+    account_path = "pk"
     form = VendorAccountForm
     list_display = [
         "name",
@@ -122,7 +171,7 @@ class VendorAccountAdmin(OperationsLinkMixin, admin.ModelAdmin):
     actions = [test_connection]
     fieldsets = [
         (None, {"fields": ["vendor", "name", "base_url", "channel_kind", "is_active"]}),
-        (_("Credentials"), {"fields": ["new_api_login", "new_api_secret"]}),
+        (CREDENTIALS, {"fields": ["new_api_login", "new_api_secret"]}),
         (
             _("Limits and dates"),
             {"fields": ["rate_limit_per_minute", "max_attempts", "time_zone"]},
@@ -137,6 +186,44 @@ class VendorAccountAdmin(OperationsLinkMixin, admin.ModelAdmin):
     def credentials_state(self, obj: VendorAccount) -> bool:
         return obj.credentials_set
 
+    def can_manage_credentials(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(MANAGE_CREDENTIALS)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # An account is of no use without its credentials: whoever adds one gives them.
+        return super().has_add_permission(request) and self.can_manage_credentials(request)
+
+    def get_fieldsets(self, request: HttpRequest, obj: VendorAccount | None = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)
+        if self.can_manage_credentials(request):
+            return fieldsets
+        return [
+            (name, {**options, "fields": ["credentials_state"]})
+            if name == CREDENTIALS
+            else (name, options)
+            for name, options in fieldsets
+        ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: VendorAccount | None = None) -> Any:
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not self.can_manage_credentials(request):
+            readonly.append("credentials_state")
+            if obj is not None:
+                # Another vendor needs other credentials, which this staff member cannot give.
+                readonly.append("vendor")
+        return readonly
+
+    def get_form(
+        self,
+        request: HttpRequest,
+        obj: VendorAccount | None = None,
+        change: bool = False,
+        **kwargs: Any,
+    ) -> Any:
+        if not self.can_manage_credentials(request):
+            kwargs["form"] = VendorAccountSettingsForm
+        return super().get_form(request, obj, change, **kwargs)
+
     @admin.display(description=_("last check result"))
     def last_check_summary(self, obj: VendorAccount) -> str:
         return Truncator(obj.last_check_message).chars(80) or "—"
@@ -149,7 +236,7 @@ class VendorAccountAdmin(OperationsLinkMixin, admin.ModelAdmin):
 
 
 @admin.register(AgentIdentity)
-class AgentIdentityAdmin(admin.ModelAdmin):
+class AgentIdentityAdmin(AccountScopedAdminMixin, admin.ModelAdmin):
     list_display = ["user", "account", "login", "display_name"]
     list_filter = ["account"]
     search_fields = ["login", "display_name", "user__username", "user__email"]

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from backoffice.admin.actions.operations import dismiss_operations, retry_operations
 from backoffice.admin.base import AuditTableAdmin, ReadOnlyInline, admin_link
+from backoffice.admin.scoping import AccountScopedAdminMixin
 from backoffice.models import ApiCall, Operation
 from backoffice.operations.progress import operations_progress, progress_scope
 
@@ -71,7 +72,7 @@ class ApiCallInline(ReadOnlyInline):
 
 
 @admin.register(Operation)
-class OperationAdmin(AuditTableAdmin):
+class OperationAdmin(AccountScopedAdminMixin, AuditTableAdmin):
     list_display = [
         "id",
         "action",
@@ -124,7 +125,8 @@ class OperationAdmin(AuditTableAdmin):
         scope = progress_scope(request.GET)
         if scope is None:
             return JsonResponse({"error": "Give group_id=<uuid> or id__in=<ids>."}, status=400)
-        return JsonResponse(operations_progress(scope=scope).as_json())
+        progress = operations_progress(scope=scope, within=self.get_queryset(request))
+        return JsonResponse(progress.as_json())
 
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
@@ -134,7 +136,7 @@ class OperationAdmin(AuditTableAdmin):
             url = f"{reverse('admin:backoffice_operation_progress')}?{scope.query}"
             extra_context = {
                 **(extra_context or {}),
-                "progress": operations_progress(scope=scope),
+                "progress": operations_progress(scope=scope, within=self.get_queryset(request)),
                 "progress_url": url,
             }
         return super().changelist_view(request, extra_context)
@@ -154,7 +156,7 @@ class OperationAdmin(AuditTableAdmin):
 
 
 @admin.register(ApiCall)
-class ApiCallAdmin(AuditTableAdmin):
+class ApiCallAdmin(AccountScopedAdminMixin, AuditTableAdmin):
     list_display = [
         "id",
         "started_at",

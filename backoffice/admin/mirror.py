@@ -10,11 +10,12 @@ from backoffice.admin.actions import contact as contact_actions
 from backoffice.admin.actions import ticket as ticket_actions
 from backoffice.admin.base import ReadOnlyInline
 from backoffice.admin.operations_link import OperationsLinkMixin
+from backoffice.admin.scoping import AccountScopedAdminMixin
 from backoffice.models import ChatConversation, ChatMessage, Contact, Tag, Ticket, TicketMessage
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(AccountScopedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "account", "color"]
     list_filter = ["account"]
     search_fields = ["name"]
@@ -22,7 +23,12 @@ class TagAdmin(admin.ModelAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(contact_actions.ContactActionPermissions, OperationsLinkMixin, admin.ModelAdmin):
+class ContactAdmin(
+    AccountScopedAdminMixin,
+    contact_actions.ContactActionPermissions,
+    OperationsLinkMixin,
+    admin.ModelAdmin,
+):
     list_display = [
         "display_name",
         "email",
@@ -65,7 +71,12 @@ class TicketMessageInline(ReadOnlyInline):
 
 
 @admin.register(Ticket)
-class TicketAdmin(ticket_actions.TicketActionPermissions, OperationsLinkMixin, admin.ModelAdmin):
+class TicketAdmin(
+    AccountScopedAdminMixin,
+    ticket_actions.TicketActionPermissions,
+    OperationsLinkMixin,
+    admin.ModelAdmin,
+):
     list_display = ["vendor_id", "subject", "contact", "account", "status", "vendor_updated_at"]
     list_display_links = ["vendor_id", "subject"]
     list_filter = ["account", "status"]
@@ -79,7 +90,8 @@ class TicketAdmin(ticket_actions.TicketActionPermissions, OperationsLinkMixin, a
 
 
 @admin.register(TicketMessage)
-class TicketMessageAdmin(admin.ModelAdmin):
+class TicketMessageAdmin(AccountScopedAdminMixin, admin.ModelAdmin):
+    account_path = "ticket__account"
     list_display = ["ticket", "kind", "author", "sent_at"]
     list_filter = ["kind", "ticket__account"]
     search_fields = ["=ticket__vendor_id", "author"]
@@ -94,7 +106,7 @@ class ChatMessageInline(ReadOnlyInline):
 
 
 @admin.register(ChatConversation)
-class ChatConversationAdmin(OperationsLinkMixin, admin.ModelAdmin):
+class ChatConversationAdmin(AccountScopedAdminMixin, OperationsLinkMixin, admin.ModelAdmin):
     list_display = ["vendor_id", "account", "contact", "status", "assignee", "last_message_at"]
     list_filter = ["account", "account__vendor", "status"]
     search_fields = ["=vendor_id", "contact__email", "contact__last_name", "assignee"]
@@ -110,7 +122,8 @@ class ChatConversationAdmin(OperationsLinkMixin, admin.ModelAdmin):
 
 
 @admin.register(ChatMessage)
-class ChatMessageAdmin(admin.ModelAdmin):
+class ChatMessageAdmin(AccountScopedAdminMixin, admin.ModelAdmin):
+    account_path = "conversation__account"
     list_display = ["conversation", "sender", "agent_ref", "sent_at"]
     list_filter = ["sender", "conversation__account"]
     search_fields = ["=conversation__vendor_id", "=vendor_id"]

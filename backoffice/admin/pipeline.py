@@ -5,11 +5,12 @@ from __future__ import annotations
 from django.contrib import admin
 
 from backoffice.admin.base import ReadOnlyAdminMixin
+from backoffice.admin.scoping import AccountScopedAdminMixin
 from backoffice.models import RateBucket, StoredFile
 
 
 @admin.register(RateBucket)
-class RateBucketAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class RateBucketAdmin(AccountScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["account", "tokens", "refilled_at", "paused_until"]
     list_select_related = ["account"]
 

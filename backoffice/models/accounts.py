@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import zoneinfo
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -14,7 +15,28 @@ from backoffice.vendors import PROFILES, Vendor, base_url_problem
 
 
 class User(AbstractUser):
-    """A staff member. Its own model from day one so staff attributes can grow without pain."""
+    """A staff member. Its own model from day one so staff attributes can grow without pain.
+
+    Account scope: ``limited_to_accounts`` ticked means the staff member sees and acts on the rows
+    of ``vendor_accounts`` only, and on none when that list is empty; a forgotten tick in the list
+    never widens what they see. Unticked (the default) and superusers: every account.
+    """
+
+    limited_to_accounts = models.BooleanField(
+        _("limited to some vendor accounts"),
+        default=False,
+        help_text=_(
+            "Ticked: this staff member sees and acts on the rows of the accounts chosen below"
+            " only, and on none if none are chosen. Superusers always see every account."
+        ),
+    )
+    vendor_accounts: models.ManyToManyField[VendorAccount, Any] = models.ManyToManyField(
+        "VendorAccount",
+        blank=True,
+        related_name="scoped_staff",
+        verbose_name=_("vendor accounts"),
+        help_text=_("The accounts this staff member works with, when limited to some."),
+    )
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
@@ -94,7 +116,10 @@ class VendorAccount(models.Model):
     class Meta:
         verbose_name = _("vendor account")
         ordering = ["name"]
-        permissions = [("test_connection", _("Can test a vendor account's connection"))]
+        permissions = [
+            ("test_connection", _("Can test a vendor account's connection")),
+            ("manage_credentials", _("Can set a vendor account's credentials")),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(vendor__in=Vendor.values), name="vendoraccount_vendor_valid"

@@ -14,9 +14,13 @@ from django.utils import timezone
 from backoffice.models import Operation, OperationAction, OperationState, User, VendorAccount
 from backoffice.operations.dispatch import operations_dispatch
 from backoffice.operations.handlers import handler_for
+from backoffice.scoping import vendor_account_ids_visible_to
 
 State = OperationState
 BULK_BATCH = 1000
+
+
+OUTSIDE_SCOPE = "not at a vendor account you work with"
 
 
 class SkipTarget(Exception):
@@ -80,8 +84,13 @@ def operations_enqueue(
     at all. Targets that do not fit (another vendor, no vendor id, a parameter builder's
     ``SkipTarget``) are returned in ``skipped`` and never sent. ``targets`` may be a queryset of
     any size; rows are read in chunks and written with bulk inserts.
+
+    Targets at an account outside the actor's (``User.limited_to_accounts``) are skipped under
+    their id alone: the admin never selects them, so only a crafted request gets this far, and
+    it learns nothing about the rows.
     """
     result = Enqueued(group_id=uuid.uuid4())
+    allowed = None if actor is None else vendor_account_ids_visible_to(user=actor)
     content_types: dict[type[models.Model], ContentType] = {}
     pending: list[Operation] = []
 
@@ -97,6 +106,9 @@ def operations_enqueue(
     with transaction.atomic():
         for target in rows:
             account = _account_of(target)
+            if allowed is not None and account.pk not in allowed:
+                result.skipped.append(Skipped(f"#{target.pk}", OUTSIDE_SCOPE))
+                continue
             reason = operation_skip_reason(action=action, target=target)
             values: Mapping[str, Any] = {}
             if reason is None:
@@ -132,7 +144,15 @@ def operations_enqueue(
     return result
 
 
-def operations_retry(*, operations: Iterable[Operation]) -> tuple[int, list[Operation]]:
+def _in_scope(operations: Iterable[Operation], actor: User | None) -> list[Operation]:
+    """The operations at the actor's accounts; a crafted request's others are dropped."""
+    allowed = None if actor is None else vendor_account_ids_visible_to(user=actor)
+    return [op for op in operations if allowed is None or op.account_id in allowed]
+
+
+def operations_retry(
+    *, operations: Iterable[Operation], actor: User | None = None
+) -> tuple[int, list[Operation]]:
     """Send failed or unknown operations again: new attempts, same operation.
 
     Where the vendor offers a read that tells whether an unsettled request arrived, the retry
@@ -142,7 +162,7 @@ def operations_retry(*, operations: Iterable[Operation]) -> tuple[int, list[Oper
     """
     ids: list[Operation] = []
     refused: list[Operation] = []
-    for op in operations:
+    for op in _in_scope(operations, actor):
         (ids if op.state in (State.FAILED, State.UNKNOWN) else refused).append(op)
     ids_only = [op.pk for op in ids]
     retryable = Operation.objects.filter(pk__in=ids_only, state__in=[State.FAILED, State.UNKNOWN])
@@ -166,11 +186,13 @@ def operations_retry(*, operations: Iterable[Operation]) -> tuple[int, list[Oper
     return count, refused
 
 
-def operations_dismiss(*, operations: Iterable[Operation]) -> tuple[int, list[Operation]]:
+def operations_dismiss(
+    *, operations: Iterable[Operation], actor: User | None = None
+) -> tuple[int, list[Operation]]:
     """Close unknown (or failed) operations after a person checked the vendor by hand."""
     ids: list[Operation] = []
     refused: list[Operation] = []
-    for op in operations:
+    for op in _in_scope(operations, actor):
         (ids if op.state in (State.FAILED, State.UNKNOWN) else refused).append(op)
     count = Operation.objects.filter(
         pk__in=[op.pk for op in ids], state__in=[State.FAILED, State.UNKNOWN]

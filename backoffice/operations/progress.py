@@ -7,7 +7,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 
 from backoffice.models import Operation, OperationState
 
@@ -110,13 +110,12 @@ def scope_of(operations: Collection[Operation]) -> Scope | None:
     return None
 
 
-def operations_progress(*, scope: Scope) -> Progress:
+def operations_progress(*, scope: Scope, within: QuerySet[Operation] | None = None) -> Progress:
     """One grouped COUNT over the operations in scope (the ``operation_group`` index, or the
-    primary key), cheap however many millions of rows the table holds."""
+    primary key), cheap however many millions of rows the table holds. ``within``: the
+    operations the reader may see (their vendor accounts); the others are not counted."""
+    operations = Operation.objects.all() if within is None else within
     rows = (
-        Operation.objects.filter(scope.condition)
-        .order_by()
-        .values_list("state")
-        .annotate(n=Count("pk"))
+        operations.filter(scope.condition).order_by().values_list("state").annotate(n=Count("pk"))
     )
     return Progress(by_state={state: n for state, n in rows})

@@ -36,7 +36,7 @@ CONFIRM_TEMPLATE = "admin/backoffice/operation/confirm_action.html"
 
 def _selection(queryset: QuerySet[Operation]) -> list[Operation]:
     # Only what the services and the message read: no account or actor rows per operation.
-    fields = ("pk", "state", "group_id", "action", "target_label")
+    fields = ("pk", "state", "group_id", "action", "target_label", "account_id")
     return list(queryset.select_related(None).only(*fields).order_by("pk"))
 
 
@@ -163,7 +163,7 @@ def retry_operations(
                 button=str(_("Yes, I checked: retry them")),
             )
     selected = _selection(queryset)
-    count, refused = operations_retry(operations=selected)
+    count, refused = operations_retry(operations=selected, actor=request.user)  # type: ignore[arg-type]
     retried = [op for op in selected if op.state in CLOSABLE]
     if count:
         text = format_html(
@@ -187,7 +187,10 @@ def dismiss_operations(
     modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Operation]
 ) -> TemplateResponse | HttpResponseRedirect | None:
     if "apply" in request.POST:
-        count, refused = operations_dismiss(operations=_selection(queryset))
+        count, refused = operations_dismiss(
+            operations=_selection(queryset),
+            actor=request.user,  # type: ignore[arg-type]
+        )
         if count:
             text = format_html(
                 "Dismissed {} operations; they will not be sent again{}.",
