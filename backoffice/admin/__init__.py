@@ -1,5 +1,5 @@
 """Admin registrations, one module per group of models."""
 
-from backoffice.admin import accounts, audit, mirror, pipeline
+from backoffice.admin import accounts, audit, mirror, people, pipeline
 
-__all__ = ["accounts", "audit", "mirror", "pipeline"]
+__all__ = ["accounts", "audit", "mirror", "people", "pipeline"]
