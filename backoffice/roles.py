@@ -37,6 +37,7 @@ MIRROR_VIEW = frozenset(
         "backoffice.view_ticketmessage",
         "backoffice.view_chatconversation",
         "backoffice.view_chatmessage",
+        "backoffice.view_person",
     }
 )
 # What every role that acts at the vendors needs to follow its work: the accounts it works on
@@ -68,6 +69,8 @@ ROLES: dict[str, frozenset[str]] = {
         # A contact's fields are edited here before they are pushed to the vendor.
         "backoffice.change_contact",
         "backoffice.push_contact",
+        # Merging persons and splitting a contact off when the automatic link is wrong.
+        "backoffice.manage_persons",
         "backoffice.retry_operation",
         "backoffice.view_agentidentity",
     },

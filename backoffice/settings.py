@@ -11,6 +11,7 @@ import hashlib
 from pathlib import Path
 
 import environ
+import phonenumbers
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -154,6 +155,16 @@ SWEEP_LOST_AFTER_SECONDS = env.int("SWEEP_LOST_AFTER_SECONDS", default=900)
 VENDOR_TIMEOUT_SECONDS = env.float("VENDOR_TIMEOUT_SECONDS", default=30.0)
 # Thulium publishes no attachment limit; a reply's files are refused above this size each.
 THULIUM_ATTACHMENT_MAX_BYTES = env.int("THULIUM_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+
+# --- One person across vendors --------------------------------------------------------------------
+# Phone numbers written without a country code ("601 234 567") are read as numbers of this region
+# (ISO 3166 code) when contacts are matched to persons.
+PHONE_DEFAULT_REGION = env.str("PHONE_DEFAULT_REGION", default="PL").upper()
+if PHONE_DEFAULT_REGION not in phonenumbers.SUPPORTED_REGIONS:
+    raise ImproperlyConfigured(
+        f"PHONE_DEFAULT_REGION={PHONE_DEFAULT_REGION!r} is not a region with phone numbers;"
+        " give a two-letter country code such as PL, UA or ES."
+    )
 
 # --- Secrets at rest ------------------------------------------------------------------------------
 # Comma-separated Fernet keys, newest first. Every key decrypts; the first one encrypts.

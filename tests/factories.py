@@ -16,6 +16,7 @@ from backoffice.models import (
     ChatMessage,
     Contact,
     Operation,
+    Person,
     RateBucket,
     StoredFile,
     Tag,
@@ -81,6 +82,13 @@ class TagFactory(factory.django.DjangoModelFactory):
 
     account = factory.SubFactory(BonyAccountFactory)
     name = factory.Sequence(lambda n: f"tag-{n}")
+
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Person
+
+    name = factory.Sequence(lambda n: f"Anna Nowak {n}")
 
 
 class ContactFactory(factory.django.DjangoModelFactory):

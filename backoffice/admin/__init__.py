@@ -1,5 +1,5 @@
 """Admin registrations, one module per group of models."""
 
-from backoffice.admin import accounts, audit, history, mirror, pipeline
+from backoffice.admin import accounts, audit, history, mirror, people, pipeline
 
-__all__ = ["accounts", "audit", "history", "mirror", "pipeline"]
+__all__ = ["accounts", "audit", "history", "mirror", "people", "pipeline"]

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from backoffice.admin.actions.operations import dismiss_operations, retry_operations
 from backoffice.admin.base import AuditTableAdmin, ReadOnlyInline, admin_link
+from backoffice.admin.people import PersonOperationsFilter
 from backoffice.admin.scoping import AccountScopedAdminMixin
 from backoffice.models import ApiCall, Operation
 from backoffice.operations.progress import operations_progress, progress_scope
@@ -84,7 +85,14 @@ class OperationAdmin(AccountScopedAdminMixin, AuditTableAdmin):
         "created_at",
         "finished_at",
     ]
-    list_filter = ["state", "action", "account", "actor", ("created_at", admin.DateFieldListFilter)]
+    list_filter = [
+        "state",
+        "action",
+        "account",
+        "actor",
+        ("created_at", admin.DateFieldListFilter),
+        PersonOperationsFilter,
+    ]
     search_fields = ["=id", "=group_id", "target_label"]
     list_select_related = ["account", "actor"]
     inlines = [ApiCallInline]

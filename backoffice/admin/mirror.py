@@ -2,16 +2,22 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.db.models import QuerySet
+from django.forms import ModelForm
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.admin.actions import chat as chat_actions
 from backoffice.admin.actions import contact as contact_actions
+from backoffice.admin.actions import people as people_actions
 from backoffice.admin.actions import ticket as ticket_actions
 from backoffice.admin.base import ReadOnlyInline
 from backoffice.admin.operations_link import OperationsLinkMixin
+from backoffice.admin.people import PersonFilter, PersonOfContactFilter
 from backoffice.admin.scoping import AccountScopedAdminMixin
 from backoffice.models import ChatConversation, ChatMessage, Contact, Tag, Ticket, TicketMessage
+from backoffice.people import contacts_link_persons
 
 
 @admin.register(Tag)
@@ -26,6 +32,7 @@ class TagAdmin(AccountScopedAdminMixin, admin.ModelAdmin):
 class ContactAdmin(
     AccountScopedAdminMixin,
     contact_actions.ContactActionPermissions,
+    people_actions.PersonActionPermissions,
     OperationsLinkMixin,
     admin.ModelAdmin,
 ):
@@ -36,14 +43,24 @@ class ContactAdmin(
         "account",
         "vendor_id",
         "tag_list",
+        "person_link",
         "last_synced_at",
     ]
     list_display_links = ["display_name"]
-    list_filter = ["account", "account__vendor"]
+    list_filter = ["account", "account__vendor", PersonFilter]
     search_fields = ["first_name", "last_name", "email", "phone", "=vendor_id"]
-    list_select_related = ["account"]
+    list_select_related = ["account", "person"]
     autocomplete_fields = ["tags"]
-    readonly_fields = ["last_synced_at", "created_at", "updated_at"]
+    # The person changes through "Split from person" and the person list's merge, which record
+    # the staff's decision; not through a drop-down here.
+    exclude = ["person"]
+    readonly_fields = [
+        "person_link",
+        "person_locked",
+        "last_synced_at",
+        "created_at",
+        "updated_at",
+    ]
     show_full_result_count = False
     actions = [
         contact_actions.add_tags,
@@ -51,7 +68,20 @@ class ContactAdmin(
         contact_actions.push_to_vendor,
         contact_actions.add_feed_record,
         contact_actions.start_chat,
+        people_actions.split_from_person,
     ]
+
+    def save_model(self, request: HttpRequest, obj: Contact, form: ModelForm, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        # A contact added or edited here joins its person at once, not at the next sync.
+        contacts_link_persons(contact_ids=[obj.pk])
+
+    @admin.display(description=_("person"), ordering="person")
+    def person_link(self, obj: Contact) -> str:
+        if obj.person_id is None:
+            return "—"
+        url = reverse("admin:backoffice_person_change", args=[obj.person_id])
+        return format_html('<a href="{}">{}</a>', url, obj.person)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Contact]:
         return super().get_queryset(request).prefetch_related("tags")
@@ -79,7 +109,7 @@ class TicketAdmin(
 ):
     list_display = ["vendor_id", "subject", "contact", "account", "status", "vendor_updated_at"]
     list_display_links = ["vendor_id", "subject"]
-    list_filter = ["account", "status"]
+    list_filter = ["account", "status", PersonOfContactFilter]
     search_fields = ["=vendor_id", "subject", "contact__email", "contact__last_name"]
     list_select_related = ["account", "contact"]
     autocomplete_fields = ["contact"]
@@ -108,7 +138,7 @@ class ChatMessageInline(ReadOnlyInline):
 @admin.register(ChatConversation)
 class ChatConversationAdmin(AccountScopedAdminMixin, OperationsLinkMixin, admin.ModelAdmin):
     list_display = ["vendor_id", "account", "contact", "status", "assignee", "last_message_at"]
-    list_filter = ["account", "account__vendor", "status"]
+    list_filter = ["account", "account__vendor", "status", PersonOfContactFilter]
     search_fields = ["=vendor_id", "contact__email", "contact__last_name", "assignee"]
     list_select_related = ["account", "contact"]
     autocomplete_fields = ["contact"]

@@ -23,7 +23,7 @@ def create_role_groups(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor)
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('backoffice', '0003_sweeper_schedule'),
+        ('backoffice', '0005_person'),
         ('admin', '0003_logentry_add_action_flag_choices'),
         ('auth', '0012_alter_user_first_name_max_length'),
         ('contenttypes', '0002_remove_content_type_name'),

@@ -8,6 +8,7 @@ from backoffice.models.mirror import (
     Ticket,
     TicketMessage,
 )
+from backoffice.models.people import Person
 from backoffice.models.pipeline import RateBucket, StoredFile
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "Operation",
     "OperationAction",
     "OperationState",
+    "Person",
     "RateBucket",
     "StoredFile",
     "Tag",

@@ -7,9 +7,12 @@ no vendor id: NULL rather than "", so any number of them coexist under the uniqu
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.contact_keys import EMAIL_KEY_MAX_LENGTH, PHONE_KEY_MAX_LENGTH, email_key, phone_key
 from backoffice.models.accounts import VendorAccount
 
 
@@ -49,6 +52,30 @@ class Contact(models.Model):
     # differs from this.
     vendor_snapshot = models.JSONField(_("fields at the vendor"), default=dict, blank=True)
     last_synced_at = models.DateTimeField(_("last synced"), null=True, blank=True)
+    # The same human being at other accounts and vendors (backoffice.people links them).
+    person = models.ForeignKey(
+        "backoffice.Person",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="contacts",
+        verbose_name=_("person"),
+    )
+    # Set when staff placed the contact (a split): automatic linking then neither moves it nor
+    # links other contacts to its person through it, so a wrong link once undone stays undone.
+    person_locked = models.BooleanField(
+        _("person set by staff"),
+        default=False,
+        help_text=_("Automatic linking leaves this contact with its person."),
+    )
+    # Match keys, computed from e-mail and phone on save and by the linking service: an empty
+    # key matches nothing (backoffice.contact_keys).
+    email_normalised = models.CharField(
+        _("e-mail key"), max_length=EMAIL_KEY_MAX_LENGTH, blank=True, editable=False
+    )
+    phone_e164 = models.CharField(
+        _("phone (E.164)"), max_length=PHONE_KEY_MAX_LENGTH, blank=True, editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -70,10 +97,26 @@ class Contact(models.Model):
             models.Index(fields=["account", "email"], name="contact_account_email"),
             models.Index(fields=["account", "phone"], name="contact_account_phone"),
             models.Index(fields=["last_name", "first_name"], name="contact_name"),
+            models.Index(fields=["email_normalised"], name="contact_email_key"),
+            models.Index(fields=["phone_e164"], name="contact_phone_key"),
         ]
 
     def __str__(self) -> str:
         return self.display_name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.refresh_match_keys()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"email", "phone"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "email_normalised", "phone_e164"}
+        super().save(*args, **kwargs)
+
+    def refresh_match_keys(self) -> bool:
+        """Recompute the match keys from e-mail and phone; True when either changed."""
+        keys = (email_key(self.email), phone_key(self.phone))
+        changed = keys != (self.email_normalised, self.phone_e164)
+        self.email_normalised, self.phone_e164 = keys
+        return changed
 
     @property
     def display_name(self) -> str:

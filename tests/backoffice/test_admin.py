@@ -12,6 +12,7 @@ from tests.factories import (
     BonyAccountFactory,
     ChatMessageFactory,
     ContactFactory,
+    PersonFactory,
     RateBucketFactory,
     StoredFileFactory,
     TagFactory,
@@ -26,7 +27,7 @@ SECRET = "thulium-pass-Ż-0042"
 
 @pytest.fixture
 def one_of_everything(owner) -> dict[str, object]:
-    contact = ContactFactory()
+    contact = ContactFactory(person=PersonFactory())
     contact.tags.add(TagFactory(account=contact.account))
     message = TicketMessageFactory(ticket__account=ThuliumAccountFactory(api_secret=SECRET))
     call = ApiCallFactory(operation__target_contact=contact)

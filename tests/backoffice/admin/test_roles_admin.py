@@ -16,6 +16,7 @@ from backoffice.models import (
     ChatConversation,
     Contact,
     Operation,
+    Person,
     Tag,
     Ticket,
     VendorAccount,
@@ -28,6 +29,7 @@ from tests.factories import (
     ChatMessageFactory,
     ContactFactory,
     OperationFactory,
+    PersonFactory,
     RateBucketFactory,
     StoredFileFactory,
     TagFactory,
@@ -38,7 +40,7 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 ROLES = [SUPPORT_AGENT, SUPPORT_LEAD, INTEGRATION_ADMIN, AUDITOR]
-MIRROR = {"contact", "tag", "ticket", "ticketmessage", "chatconversation", "chatmessage"}
+MIRROR = {"contact", "tag", "ticket", "ticketmessage", "chatconversation", "chatmessage", "person"}
 FOLLOW_UP = {"vendoraccount", "operation", "apicall"}
 # The back-office's own admin pages, the staff-action history and groups; not the task
 # queue's pages, which no role is given.
@@ -57,6 +59,7 @@ CONTACT_AGENT = {"add_tags", "remove_tags", "add_feed_record", "start_chat"}
 OFFERED: dict[str, dict[type[Model], set[str]]] = {
     SUPPORT_AGENT: {
         Contact: CONTACT_AGENT,
+        Person: set(),
         Ticket: {"reply_to_ticket"},
         ChatConversation: {"send_message"},
         Tag: set(),
@@ -64,7 +67,8 @@ OFFERED: dict[str, dict[type[Model], set[str]]] = {
         VendorAccount: set(),
     },
     SUPPORT_LEAD: {
-        Contact: CONTACT_AGENT | {"push_to_vendor"},
+        Contact: CONTACT_AGENT | {"push_to_vendor", "split_from_person"},
+        Person: {"merge_persons"},
         Ticket: {"reply_to_ticket"},
         ChatConversation: {"send_message"},
         Operation: {"retry_operations", "dismiss_operations"},
@@ -76,7 +80,7 @@ OFFERED: dict[str, dict[type[Model], set[str]]] = {
         AgentIdentity: {"delete_selected"},
         Operation: set(),
     },
-    AUDITOR: {model: set() for model in (Contact, Ticket, ChatConversation, Operation, Tag)}
+    AUDITOR: {model: set() for model in (Contact, Ticket, ChatConversation, Operation, Tag, Person)}
     | {VendorAccount: set(), AgentIdentity: set(), LogEntry: set(), Group: set()},
 }
 
@@ -97,12 +101,13 @@ FORM_DATA = {
 
 @pytest.fixture
 def one_of_everything(db: None) -> dict[type[Model], Model]:
-    contact = ContactFactory()
+    contact = ContactFactory(person=PersonFactory())
     message = TicketMessageFactory()
     chat = ChatMessageFactory()
     failed = OperationFactory(state="failed", account=contact.account, target_contact=contact)
     rows: list[Model] = [
         contact,
+        contact.person,
         TagFactory(account=contact.account),
         message,
         message.ticket,

@@ -19,6 +19,7 @@ from backoffice.models import (
     ChatMessage,
     Contact,
     Operation,
+    Person,
     RateBucket,
     Tag,
     Ticket,
@@ -38,6 +39,7 @@ from tests.factories import (
     ContactFactory,
     HelpCrunchAccountFactory,
     OperationFactory,
+    PersonFactory,
     RateBucketFactory,
     SuperuserFactory,
     TagFactory,
@@ -60,12 +62,15 @@ SCOPED = [
     Operation,
     ApiCall,
     RateBucket,
+    Person,
 ]
 
 
 def rows_at(account: VendorAccount, group_id: uuid.UUID) -> dict[type[Model], Model]:
     """One row of every account-bound model at ``account``."""
-    contact = ContactFactory(account=account, last_name=f"at {account.name}")
+    contact = ContactFactory(
+        account=account, last_name=f"at {account.name}", person=PersonFactory()
+    )
     message = TicketMessageFactory(ticket=TicketFactory(account=account, contact=contact))
     chat = ChatMessageFactory(conversation__account=account, conversation__contact=contact)
     operation = OperationFactory(
@@ -83,6 +88,7 @@ def rows_at(account: VendorAccount, group_id: uuid.UUID) -> dict[type[Model], Mo
         operation,
         ApiCallFactory(operation=operation),
         RateBucketFactory(account=account),
+        contact.person,
     ]
     return {type(row): row for row in rows}
 
@@ -127,6 +133,8 @@ def test_it_scopes_every_admin_of_a_model_bound_to_an_account() -> None:
 
     registry = admin.site._registry
     bound_models = {m for m in registry if m._meta.app_label == "backoffice" and bound(m)}
+    # A person is bound to accounts through their contacts (a to-many path).
+    bound_models.add(Person)
     assert bound_models == set(SCOPED)
     for model in bound_models:
         assert isinstance(registry[model], AccountScopedAdminMixin), model.__name__
@@ -348,3 +356,19 @@ def test_it_selects_the_accounts_a_staff_member_sees(mine, theirs):
         theirs[VendorAccount],
     }
     assert not vendor_accounts_visible_to(user=UserFactory(is_active=False)).exists()
+
+
+def test_it_shows_a_person_only_their_contacts_tickets_chats_and_operations_in_scope(mine, theirs):
+    person = mine[Contact].person
+    Contact.objects.filter(pk=theirs[Contact].pk).update(person=person)
+    _, client = role_client(SUPPORT_AGENT, accounts=[mine[VendorAccount]])
+
+    page = client.get(change_url(person))
+
+    assert page.status_code == 200
+    overview = page.context["overview"]
+    assert [c.pk for c in overview.contacts] == [mine[Contact].pk]
+    assert [t.pk for t in overview.tickets] == [mine[Ticket].pk]
+    assert [c.pk for c in overview.conversations] == [mine[ChatConversation].pk]
+    assert [o.pk for o in overview.operations] == [mine[Operation].pk]
+    assert "at Theirs" not in page.content.decode()
