@@ -155,6 +155,13 @@ VENDOR_TIMEOUT_SECONDS = env.float("VENDOR_TIMEOUT_SECONDS", default=30.0)
 # Thulium publishes no attachment limit; a reply's files are refused above this size each.
 THULIUM_ATTACHMENT_MAX_BYTES = env.int("THULIUM_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 
+# --- The audit trail ------------------------------------------------------------------------------
+# `manage.py prune_audit` deletes API calls and finished operations older than this many days;
+# nothing else ever deletes audit rows.
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
+if AUDIT_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("AUDIT_RETENTION_DAYS must be at least 1 (days).")
+
 # --- Secrets at rest ------------------------------------------------------------------------------
 # Comma-separated Fernet keys, newest first. Every key decrypts; the first one encrypts.
 # `manage.py reencrypt_credentials` rewrites every stored credential with the first key.
