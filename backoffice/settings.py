@@ -11,6 +11,7 @@ import hashlib
 from pathlib import Path
 
 import environ
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -169,6 +170,16 @@ _dev_field_key = base64.urlsafe_b64encode(hashlib.sha256(SECRET_KEY.encode()).di
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEY", default=[_dev_field_key] if DEBUG else [])
 if not FIELD_ENCRYPTION_KEYS:
     raise ImproperlyConfigured("FIELD_ENCRYPTION_KEY must be set when DEBUG is off.")
+for _position, _key in enumerate(FIELD_ENCRYPTION_KEYS, start=1):
+    # A malformed key stops every process at start, not the first worker that needs a credential.
+    try:
+        Fernet(_key.encode())
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"FIELD_ENCRYPTION_KEY: key {_position} of {len(FIELD_ENCRYPTION_KEYS)} is not a "
+            "Fernet key (32 url-safe base64-encoded bytes); make one with: python -c "
+            "'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+        ) from None
 
 # Vendor base URLs may point at loopback (the bundled vendor sandbox) only when this is on.
 ALLOW_LOOPBACK_VENDOR_URLS = env.bool("ALLOW_LOOPBACK_VENDOR_URLS", default=DEBUG)
