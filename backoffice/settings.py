@@ -181,6 +181,9 @@ for _position, _key in enumerate(FIELD_ENCRYPTION_KEYS, start=1):
             "'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
         ) from None
 
+# Error reports (mailed to ADMINS, or the DEBUG page) mask the credentials typed into a form.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "backoffice.error_reports.CredentialMaskingFilter"
+
 # Vendor base URLs may point at loopback (the bundled vendor sandbox) only when this is on.
 ALLOW_LOOPBACK_VENDOR_URLS = env.bool("ALLOW_LOOPBACK_VENDOR_URLS", default=DEBUG)
 
