@@ -12,6 +12,7 @@ from pathlib import Path
 
 import environ
 import phonenumbers
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -166,6 +167,13 @@ if PHONE_DEFAULT_REGION not in phonenumbers.SUPPORTED_REGIONS:
         " give a two-letter country code such as PL, UA or ES."
     )
 
+# --- The audit trail ------------------------------------------------------------------------------
+# `manage.py prune_audit` deletes API calls and finished operations older than this many days;
+# nothing else ever deletes audit rows.
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
+if AUDIT_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("AUDIT_RETENTION_DAYS must be at least 1 (days).")
+
 # --- Secrets at rest ------------------------------------------------------------------------------
 # Comma-separated Fernet keys, newest first. Every key decrypts; the first one encrypts.
 # `manage.py reencrypt_credentials` rewrites every stored credential with the first key.
@@ -173,6 +181,19 @@ _dev_field_key = base64.urlsafe_b64encode(hashlib.sha256(SECRET_KEY.encode()).di
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEY", default=[_dev_field_key] if DEBUG else [])
 if not FIELD_ENCRYPTION_KEYS:
     raise ImproperlyConfigured("FIELD_ENCRYPTION_KEY must be set when DEBUG is off.")
+for _position, _key in enumerate(FIELD_ENCRYPTION_KEYS, start=1):
+    # A malformed key stops every process at start, not the first worker that needs a credential.
+    try:
+        Fernet(_key.encode())
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"FIELD_ENCRYPTION_KEY: key {_position} of {len(FIELD_ENCRYPTION_KEYS)} is not a "
+            "Fernet key (32 url-safe base64-encoded bytes); make one with: python -c "
+            "'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+        ) from None
+
+# Error reports (mailed to ADMINS, or the DEBUG page) mask the credentials typed into a form.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "backoffice.error_reports.CredentialMaskingFilter"
 
 # Vendor base URLs may point at loopback (the bundled vendor sandbox) only when this is on.
 ALLOW_LOOPBACK_VENDOR_URLS = env.bool("ALLOW_LOOPBACK_VENDOR_URLS", default=DEBUG)

@@ -42,11 +42,14 @@ class BasicAuth(_HeaderAuth):
     def __init__(self, username: str, password: str) -> None:
         pair = f"{username}:{password}".encode()
         super().__init__("Basic " + base64.b64encode(pair).decode("ascii"))
+        self._username = username
         self._password = password
 
     @property
     def secrets(self) -> tuple[str, ...]:
-        return (*super().secrets, self._password)
+        # The API user's login is half of the credential (a vendor that echoes a refused Basic
+        # header decodes it as "login:password"): it is scrubbed like the password.
+        return (*super().secrets, self._username, self._password)
 
 
 class BearerAuth(_HeaderAuth):

@@ -6,9 +6,11 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils.decorators import method_decorator
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_post_parameters
 
 from backoffice.admin.actions.account import test_connection
 from backoffice.admin.operations_link import OperationsLinkMixin
@@ -230,6 +232,18 @@ class VendorAccountAdmin(AccountScopedAdminMixin, OperationsLinkMixin, admin.Mod
 
     def has_test_connection_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("backoffice.test_connection")
+
+    @method_decorator(sensitive_post_parameters("new_api_login", "new_api_secret"))
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        # A crash while saving an account must not carry the typed credentials into the error
+        # report (mailed to ADMINS, or the DEBUG page): Django masks these POST fields there.
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
         return {"vendor": Vendor.HELPCRUNCH, **super().get_changeform_initial_data(request)}

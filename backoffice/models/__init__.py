@@ -1,5 +1,12 @@
 from backoffice.models.accounts import AgentIdentity, BonyChannelKind, User, VendorAccount
-from backoffice.models.audit import ApiCall, Operation, OperationAction, OperationState
+from backoffice.models.audit import (
+    ApiCall,
+    AuditTrailIsAppendOnly,
+    Operation,
+    OperationAction,
+    OperationState,
+    audit_retention,
+)
 from backoffice.models.mirror import (
     ChatConversation,
     ChatMessage,
@@ -14,6 +21,7 @@ from backoffice.models.pipeline import RateBucket, StoredFile
 __all__ = [
     "AgentIdentity",
     "ApiCall",
+    "AuditTrailIsAppendOnly",
     "BonyChannelKind",
     "ChatConversation",
     "ChatMessage",
@@ -29,4 +37,5 @@ __all__ = [
     "TicketMessage",
     "User",
     "VendorAccount",
+    "audit_retention",
 ]

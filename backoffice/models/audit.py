@@ -2,17 +2,67 @@
 
 Both tables grow to millions of rows. Their indexes follow what the admin filters and sorts on,
 and what the workers look up: operations due for an attempt, attempts left in flight.
+
+The trail is append-only. An ``ApiCall`` is written in flight before its request leaves and
+completed once; after that it is never changed. Operations move through their states, but no
+audit row is ever deleted, except by the retention command (``manage.py prune_audit``) inside
+``audit_retention()``. The models and their querysets refuse everything else; on PostgreSQL a
+trigger (migration 0007) refuses it for any SQL, not just the ORM's.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.models.accounts import VendorAccount
+
+# The PostgreSQL setting the trigger reads: 'on' for the rest of one transaction lets it delete.
+RETENTION_SETTING = "switchboard.audit_retention"
+_retention_active: ContextVar[bool] = ContextVar("audit_retention_active", default=False)
+
+
+class AuditTrailIsAppendOnly(Exception):
+    """A change to the audit trail that the application never makes."""
+
+
+@contextmanager
+def audit_retention(*, using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
+    """One transaction in which audit rows may be deleted: the retention command's, and no other.
+
+    Finished API calls still cannot be changed inside it. On PostgreSQL the permission is a
+    transaction-local setting (``SET LOCAL``), so it ends with the transaction whatever happens.
+    """
+    connection = connections[using]
+    with transaction.atomic(using=using):
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config(%s, 'on', true)", [RETENTION_SETTING])
+        token = _retention_active.set(True)
+        try:
+            yield
+        finally:
+            _retention_active.reset(token)
+        # Only reached on success; after an error the rollback undoes the setting anyway.
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config(%s, 'off', true)", [RETENTION_SETTING])
+
+
+def _refuse_deletion(what: str) -> None:
+    if not _retention_active.get():
+        raise AuditTrailIsAppendOnly(
+            f"The audit trail is append-only: {what} cannot be deleted. Old rows are removed "
+            "only by `manage.py prune_audit`."
+        )
 
 
 class OperationAction(models.TextChoices):
@@ -37,11 +87,24 @@ class OperationState(models.TextChoices):
     DISMISSED = "dismissed", _("Dismissed")
 
 
+class OperationQuerySet(models.QuerySet["Operation"]):
+    def delete(self) -> tuple[int, dict[str, int]]:
+        _refuse_deletion("operations")
+        return super().delete()
+
+
 class Operation(models.Model):
     """One requested change (or sync) of one target at one vendor account."""
 
     Action = OperationAction
     State = OperationState
+    # States an operation never leaves by itself: only these are ever pruned.
+    FINISHED_STATES = (
+        OperationState.SUCCEEDED,
+        OperationState.FAILED,
+        OperationState.UNKNOWN,
+        OperationState.DISMISSED,
+    )
 
     group_id = models.UUIDField(
         _("bulk action"),
@@ -93,6 +156,8 @@ class Operation(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
+    objects = OperationQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("operation")
         ordering = ["-id"]
@@ -120,13 +185,38 @@ class Operation(models.Model):
     def __str__(self) -> str:
         return f"{self.get_action_display()} · {self.target_label or self.account.name} #{self.pk}"
 
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        _refuse_deletion("an operation")
+        return super().delete(*args, **kwargs)
+
+
+class ApiCallState(models.TextChoices):
+    IN_FLIGHT = "in_flight", _("In flight")
+    DONE = "done", _("Done")
+
+
+FINISHED_CALL_IS_FINAL = (
+    "The audit trail is append-only: a finished API call (#{pk}) cannot be changed."
+)
+
+
+class ApiCallQuerySet(models.QuerySet["ApiCall"]):
+    def update(self, **kwargs: Any) -> int:
+        # In flight → done is the one change an API call goes through (the runner's recorder).
+        finished = self.filter(state=ApiCallState.DONE).values_list("pk", flat=True).first()
+        if finished is not None:
+            raise AuditTrailIsAppendOnly(FINISHED_CALL_IS_FINAL.format(pk=finished))
+        return super().update(**kwargs)
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        _refuse_deletion("API calls")
+        return super().delete()
+
 
 class ApiCall(models.Model):
     """One HTTP attempt at a vendor, written before the request leaves and completed after."""
 
-    class State(models.TextChoices):
-        IN_FLIGHT = "in_flight", _("In flight")
-        DONE = "done", _("Done")
+    State = ApiCallState
 
     operation = models.ForeignKey(
         Operation,
@@ -160,6 +250,8 @@ class ApiCall(models.Model):
     started_at = models.DateTimeField(_("started at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
+    objects = ApiCallQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("API call")
         ordering = ["-id"]
@@ -183,3 +275,14 @@ class ApiCall(models.Model):
 
     def __str__(self) -> str:
         return f"{self.method} {self.url} → {self.status_code or self.error_class or '…'}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding and self.pk is not None:
+            stored = type(self).objects.filter(pk=self.pk, state=ApiCallState.DONE)
+            if stored.exists():
+                raise AuditTrailIsAppendOnly(FINISHED_CALL_IS_FINAL.format(pk=self.pk))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        _refuse_deletion("an API call")
+        return super().delete(*args, **kwargs)

@@ -121,7 +121,10 @@ class AuditHooks:
 
     def recorder(self, record: CallRecord) -> None:
         error = record.error
-        ApiCall.objects.filter(pk=self.rows.pop(record.call_id)).update(
+        row_id = self.rows.pop(record.call_id)
+        # Only a row still in flight is completed: a run that took the operation over after this
+        # one's lease lapsed may have closed it as interrupted, and a finished row is final.
+        completed = ApiCall.objects.filter(pk=row_id, state=ApiCall.State.IN_FLIGHT).update(
             status_code=record.status,
             response_headers=record.response_headers,
             response_body=record.response_body or "",
@@ -132,6 +135,15 @@ class AuditHooks:
             state=ApiCall.State.DONE,
             finished_at=timezone.now(),
         )
+        if not completed:
+            logger.warning(
+                "operation %s: API call %s was already closed when its outcome came back "
+                "(HTTP %s, %s); the outcome is in this log only",
+                self.operation.pk,
+                row_id,
+                record.status,
+                type(error).__name__ if error is not None else "ok",
+            )
 
 
 def describe_error(error: VendorError) -> str:

@@ -308,3 +308,20 @@ def test_it_keeps_credentials_out_of_errors_and_records(rsps, records):
     assert password not in said
     assert base64.b64encode(f"api_user:{password}".encode()).decode() not in said
     assert "bad password [redacted]" in str(errors[0])
+
+
+def test_it_scrubs_the_api_login_a_vendor_echoes_with_the_password(rsps, records):
+    transport = Transport(
+        vendor="thulium",
+        base_url=BASE,
+        auth=BasicAuth("api_switchboard", "s3cret-Pa55"),
+        recorder=records.append,
+    )
+    echoed = '{"errors": [{"message": "refused api_switchboard:s3cret-Pa55", "code": 1}]}'
+    rsps.get(f"{BASE}/a", status=401, body=echoed)
+
+    with pytest.raises(VendorError) as raised:
+        transport.request("GET", "a", idempotent=True)
+
+    assert "refused [redacted]:[redacted]" in str(raised.value)
+    assert "api_switchboard" not in everything_said(raised.value, *records)

@@ -1,8 +1,8 @@
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from backoffice.services import credentials_reencrypt
+from backoffice.services import ApplicationError, credentials_reencrypt
 
 
 class Command(BaseCommand):
@@ -12,5 +12,8 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        count = credentials_reencrypt()
+        try:
+            count = credentials_reencrypt()
+        except ApplicationError as exc:
+            raise CommandError(str(exc)) from exc
         self.stdout.write(self.style.SUCCESS(f"Re-encrypted the credentials of {count} accounts."))
