@@ -18,6 +18,7 @@ from backoffice.models import (
     Operation,
     RateBucket,
     StoredFile,
+    SyncCursor,
     Tag,
     Ticket,
     TicketMessage,
@@ -198,3 +199,13 @@ class RateBucketFactory(factory.django.DjangoModelFactory):
     account = factory.SubFactory(HelpCrunchAccountFactory)
     tokens = 10.0
     refilled_at = factory.LazyFunction(timezone.now)
+
+
+class SyncCursorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SyncCursor
+
+    account = factory.SubFactory(HelpCrunchAccountFactory)
+    resource = SyncCursor.Resource.CUSTOMERS
+    since = factory.LazyFunction(timezone.now)
+    last_pass_at = factory.LazyFunction(timezone.now)

@@ -1,18 +1,27 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from backoffice.admin.actions.account import test_connection
+from backoffice.admin.actions.account import sync_from_vendor, test_connection
 from backoffice.admin.operations_link import OperationsLinkMixin
-from backoffice.models import AgentIdentity, User, VendorAccount
+from backoffice.models import AgentIdentity, SyncCursor, User, VendorAccount
 from backoffice.vendors import Vendor
+
+
+def _date(value: datetime | None) -> str:
+    return f"{timezone.localtime(value):%Y-%m-%d %H:%M}" if value is not None else "—"
 
 
 @admin.register(User)
@@ -56,6 +65,7 @@ class VendorAccountForm(forms.ModelForm):
             "max_attempts",
             "time_zone",
             "is_active",
+            "sync_interval_minutes",
         ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -114,14 +124,16 @@ class VendorAccountAdmin(OperationsLinkMixin, admin.ModelAdmin):
         "last_check_ok",
         "last_checked_at",
         "last_check_summary",
+        "sync_interval_minutes",
     ]
     list_filter = ["vendor", "is_active", "last_check_ok"]
     search_fields = ["name", "base_url"]
-    readonly_fields = ["last_checked_at", "last_check_ok", "last_check_message"]
+    readonly_fields = ["last_checked_at", "last_check_ok", "last_check_message", "sync_state"]
     inlines = [AgentIdentityInline]
-    actions = [test_connection]
+    actions = [test_connection, sync_from_vendor]
     fieldsets = [
         (None, {"fields": ["vendor", "name", "base_url", "channel_kind", "is_active"]}),
+        (_("Sync"), {"fields": ["sync_interval_minutes", "sync_state"]}),
         (_("Credentials"), {"fields": ["new_api_login", "new_api_secret"]}),
         (
             _("Limits and dates"),
@@ -137,12 +149,48 @@ class VendorAccountAdmin(OperationsLinkMixin, admin.ModelAdmin):
     def credentials_state(self, obj: VendorAccount) -> bool:
         return obj.credentials_set
 
+    @admin.display(description=_("sync state"))
+    def sync_state(self, obj: VendorAccount) -> str:
+        """Each resource's last pass, and the one under way (see SyncCursor)."""
+        if not obj.pk:  # the add page
+            return "—"
+        rows = [
+            (
+                cursor.get_resource_display(),
+                _date(cursor.last_pass_at),
+                _date(cursor.last_full_pass_at),
+                _date(cursor.pass_started_at),
+            )
+            for cursor in SyncCursor.objects.filter(account=obj).order_by("resource")
+        ]
+        if not rows:
+            return gettext("Not synced yet.")
+        return format_html_join(
+            mark_safe("<br>"),
+            "{}: {} {} · {} {} · {} {}",
+            (
+                (
+                    name,
+                    gettext("last pass"),
+                    last,
+                    gettext("last full pass"),
+                    full,
+                    gettext("under way since"),
+                    running,
+                )
+                for name, last, full, running in rows
+            ),
+        )
+
     @admin.display(description=_("last check result"))
     def last_check_summary(self, obj: VendorAccount) -> str:
         return Truncator(obj.last_check_message).chars(80) or "—"
 
     def has_test_connection_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("backoffice.test_connection")
+
+    def has_sync_from_vendor_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("backoffice.sync_from_vendor")
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
         return {"vendor": Vendor.HELPCRUNCH, **super().get_changeform_initial_data(request)}

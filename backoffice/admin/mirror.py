@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -11,6 +13,21 @@ from backoffice.admin.actions import ticket as ticket_actions
 from backoffice.admin.base import ReadOnlyInline
 from backoffice.admin.operations_link import OperationsLinkMixin
 from backoffice.models import ChatConversation, ChatMessage, Contact, Tag, Ticket, TicketMessage
+
+
+class VanishedFilter(admin.SimpleListFilter):
+    title = _("at the vendor")
+    parameter_name = "at_vendor"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, Any]]:
+        return [("yes", _("Still there")), ("no", _("Missing at the vendor"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() == "yes":
+            return queryset.filter(vanished_at__isnull=True)
+        if self.value() == "no":
+            return queryset.filter(vanished_at__isnull=False)
+        return queryset
 
 
 @admin.register(Tag)
@@ -31,13 +48,14 @@ class ContactAdmin(contact_actions.ContactActionPermissions, OperationsLinkMixin
         "vendor_id",
         "tag_list",
         "last_synced_at",
+        "vanished_at",
     ]
     list_display_links = ["display_name"]
-    list_filter = ["account", "account__vendor"]
+    list_filter = ["account", "account__vendor", VanishedFilter]
     search_fields = ["first_name", "last_name", "email", "phone", "=vendor_id"]
     list_select_related = ["account"]
     autocomplete_fields = ["tags"]
-    readonly_fields = ["last_synced_at", "created_at", "updated_at"]
+    readonly_fields = ["last_synced_at", "vanished_at", "created_at", "updated_at"]
     show_full_result_count = False
     actions = [
         contact_actions.add_tags,
@@ -45,6 +63,7 @@ class ContactAdmin(contact_actions.ContactActionPermissions, OperationsLinkMixin
         contact_actions.push_to_vendor,
         contact_actions.add_feed_record,
         contact_actions.start_chat,
+        contact_actions.sync_from_vendor,
     ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Contact]:
@@ -68,11 +87,11 @@ class TicketMessageInline(ReadOnlyInline):
 class TicketAdmin(ticket_actions.TicketActionPermissions, OperationsLinkMixin, admin.ModelAdmin):
     list_display = ["vendor_id", "subject", "contact", "account", "status", "vendor_updated_at"]
     list_display_links = ["vendor_id", "subject"]
-    list_filter = ["account", "status"]
+    list_filter = ["account", "status", VanishedFilter]
     search_fields = ["=vendor_id", "subject", "contact__email", "contact__last_name"]
     list_select_related = ["account", "contact"]
     autocomplete_fields = ["contact"]
-    readonly_fields = ["last_synced_at"]
+    readonly_fields = ["last_synced_at", "vanished_at"]
     inlines = [TicketMessageInline]
     show_full_result_count = False
     actions = [ticket_actions.reply_to_ticket]
@@ -96,11 +115,11 @@ class ChatMessageInline(ReadOnlyInline):
 @admin.register(ChatConversation)
 class ChatConversationAdmin(OperationsLinkMixin, admin.ModelAdmin):
     list_display = ["vendor_id", "account", "contact", "status", "assignee", "last_message_at"]
-    list_filter = ["account", "account__vendor", "status"]
+    list_filter = ["account", "account__vendor", "status", VanishedFilter]
     search_fields = ["=vendor_id", "contact__email", "contact__last_name", "assignee"]
     list_select_related = ["account", "contact"]
     autocomplete_fields = ["contact"]
-    readonly_fields = ["last_synced_at"]
+    readonly_fields = ["last_synced_at", "vanished_at"]
     inlines = [ChatMessageInline]
     show_full_result_count = False
     actions = [chat_actions.send_message]

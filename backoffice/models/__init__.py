@@ -9,6 +9,7 @@ from backoffice.models.mirror import (
     TicketMessage,
 )
 from backoffice.models.pipeline import RateBucket, StoredFile
+from backoffice.models.sync import SyncCursor, SyncResource
 
 __all__ = [
     "AgentIdentity",
@@ -22,6 +23,8 @@ __all__ = [
     "OperationState",
     "RateBucket",
     "StoredFile",
+    "SyncCursor",
+    "SyncResource",
     "Tag",
     "Ticket",
     "TicketMessage",

@@ -14,6 +14,7 @@ from tests.factories import (
     ContactFactory,
     RateBucketFactory,
     StoredFileFactory,
+    SyncCursorFactory,
     TagFactory,
     ThuliumAccountFactory,
     TicketMessageFactory,
@@ -38,6 +39,7 @@ def one_of_everything(owner) -> dict[str, object]:
         "api_call": call,
         "rate_bucket": RateBucketFactory(),
         "file": StoredFileFactory(),
+        "cursor": SyncCursorFactory(),
     }
 
 
