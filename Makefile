@@ -15,12 +15,14 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Development server and a background worker together; Ctrl-C stops both.
+# Development server, a background worker and (DEBUG) the vendor sandbox the demo accounts sync
+# from; Ctrl-C stops them all.
 run: export DEBUG ?= 1
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py ensure_demo_superuser
-	@echo "Back-office: http://127.0.0.1:8000/admin/   (Ctrl-C stops the server and the worker)"
+	$(BIN)/python manage.py ensure_demo_accounts
+	@echo "Back-office: http://127.0.0.1:8000/admin/   (Ctrl-C stops the server, the worker and the vendor sandbox)"
 	$(BIN)/python manage.py runstack --addr 127.0.0.1:8000
 
 lint: $(STAMP)

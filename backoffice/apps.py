@@ -10,5 +10,7 @@ class BackofficeConfig(AppConfig):
 
     def ready(self) -> None:
         from backoffice.roles import roles_after_migrate
+        from backoffice.sync.services import account_schedules_connect
 
         post_migrate.connect(roles_after_migrate, sender=self, dispatch_uid="backoffice.roles")
+        account_schedules_connect()

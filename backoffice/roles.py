@@ -72,6 +72,7 @@ ROLES: dict[str, frozenset[str]] = {
         # Merging persons and splitting a contact off when the automatic link is wrong.
         "backoffice.manage_persons",
         "backoffice.retry_operation",
+        "backoffice.sync_from_vendor",
         "backoffice.view_agentidentity",
     },
     INTEGRATION_ADMIN: PIPELINE_VIEW
@@ -86,6 +87,7 @@ ROLES: dict[str, frozenset[str]] = {
         "backoffice.change_agentidentity",
         "backoffice.delete_agentidentity",
         "backoffice.view_ratebucket",
+        "backoffice.view_synccursor",
         # An agent identity names a staff member, picked from the user list (the user model is
         # this app's, so its permissions are too).
         "backoffice.view_user",

@@ -152,6 +152,9 @@ RATE_LIMIT_DEFER_SPREAD_SECONDS = env.float("RATE_LIMIT_DEFER_SPREAD_SECONDS", d
 SWEEP_BATCH_LIMIT = env.int("SWEEP_BATCH_LIMIT", default=5000)
 SWEEP_UNDISPATCHED_AFTER_SECONDS = env.int("SWEEP_UNDISPATCHED_AFTER_SECONDS", default=120)
 SWEEP_LOST_AFTER_SECONDS = env.int("SWEEP_LOST_AFTER_SECONDS", default=900)
+# A sync works in slices of about this many seconds (then commits and re-queues itself), well
+# under the task timeout, so a large account never holds one worker for long.
+SYNC_SLICE_SECONDS = env.float("SYNC_SLICE_SECONDS", default=30.0)
 # Read timeout of one vendor request (the connect timeout is at most 10 s).
 VENDOR_TIMEOUT_SECONDS = env.float("VENDOR_TIMEOUT_SECONDS", default=30.0)
 # Thulium publishes no attachment limit; a reply's files are refused above this size each.

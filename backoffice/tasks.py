@@ -5,6 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from backoffice.operations import dispatch, runner
+from backoffice.sync import services as sync
 
 
 def operation_run(operation_id: int) -> str:
@@ -17,3 +18,7 @@ def operation_group_dispatch(group_id: str) -> int:
 
 def operations_sweep() -> dict[str, int]:
     return dispatch.operations_sweep()
+
+
+def account_sync_scheduled(account_id: int) -> str:
+    return sync.account_sync_scheduled(account_id=account_id)

@@ -9,14 +9,14 @@ contract.
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import requests
 
-from connectors.errors import PageLimitExceeded, VendorError
-from connectors.pagination import check_paging
+from connectors.errors import PageLimitExceeded, TransportError, VendorError
+from connectors.pagination import Malformed, check_paging
 from connectors.transport import (
     BearerAuth,
     BeforeSend,
@@ -117,12 +117,19 @@ class BonyClient:
     # --- reads ----------------------------------------------------------------------------
 
     def find_contacts(
-        self, field: str, value: object, *, max_pages: int = DEFAULT_MAX_PAGES
+        self,
+        field: str,
+        value: object,
+        *,
+        max_pages: int = DEFAULT_MAX_PAGES,
+        on_malformed: Callable[[Malformed], None] | None = None,
     ) -> Iterator[BonyContact]:
         """vendor-docs 004: GET /contact/by_custom_field?name=...&value=..., every page.
 
         ``value`` is percent-encoded (a space as ``%20``, ``+`` as ``%2B``); booleans as
         TRUE / FALSE. Pages after the first repeat ``name`` and ``value`` with ``page=N``.
+        With ``on_malformed``, a contact the vendor sends without an id is reported there and
+        skipped; without it, it raises ``TransportError``.
         """
         check_paging(1, max_pages)
         if not field:
@@ -135,7 +142,14 @@ class BonyClient:
                 "GET", "contact/by_custom_field", query=query, idempotent=True
             )
             for item in list_items(body, ("data",)):
-                yield BonyContact.from_api(item)
+                try:
+                    contact = BonyContact.from_api(item)
+                except TransportError as error:
+                    if on_malformed is None:
+                        raise
+                    on_malformed(Malformed(None, str(error)))
+                    continue
+                yield contact
             if not isinstance(body, Mapping):
                 return
             following = _next_page(body, page)

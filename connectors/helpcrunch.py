@@ -12,7 +12,7 @@ from typing import Any
 
 import requests
 
-from connectors.pagination import DEFAULT_MAX_PAGES, offset_pages, unique_by
+from connectors.pagination import DEFAULT_MAX_PAGES, Page, offset_pages, read_page, unique_by
 from connectors.transport import (
     BearerAuth,
     BeforeSend,
@@ -303,6 +303,80 @@ class HelpCrunchClient:
         """Vendor docs: GET /agents (total under ``meta``)."""
         items = self._list("agents", [], page_size, max_pages)
         yield from unique_by((HelpCrunchAgent.from_api(i) for i in items), lambda a: a.id)
+
+    # --- single pages, for a sync that stops and resumes at an offset ------------------------
+
+    def customers_page(
+        self, *, offset: int = 0, limit: int = 100, last_seen_from: float | None = None
+    ) -> Page[HelpCrunchCustomer]:
+        """One page of customers: GET /customers, or with ``last_seen_from`` (UNIX seconds) the
+        customers seen since then, oldest first (POST /customers/search on ``customers.lastSeen``,
+        the vendor's own incremental order)."""
+        if last_seen_from is None:
+            query = [("offset", str(offset)), ("limit", str(limit))]
+            body = self.transport.request("GET", "customers", query=query, idempotent=True)
+        else:
+            payload = {
+                "filter": [
+                    {"field": "customers.lastSeen", "operator": ">=", "value": int(last_seen_from)}
+                ],
+                "comparison": "AND",
+                "sort": "customers.lastSeen",
+                "order": "ASC",
+                "limit": limit,
+                "offset": offset,
+            }
+            body = self.transport.request(
+                "POST", "customers/search", json_body=payload, idempotent=True
+            )
+        items, total = _page(body)
+        return read_page(
+            items,
+            HelpCrunchCustomer.from_api,
+            key=lambda c: c.id,
+            id_keys=("id",),
+            offset=offset,
+            limit=limit,
+            total=total,
+        )
+
+    def chats_page(
+        self,
+        *,
+        offset: int = 0,
+        limit: int = 100,
+        sort: str | None = None,
+        order: str | None = None,
+    ) -> Page[HelpCrunchChat]:
+        """One page of GET /chats (see ``iter_chats`` for the sort keys)."""
+        query = [*self._sorting(sort, order), ("offset", str(offset)), ("limit", str(limit))]
+        items, total = _page(self.transport.request("GET", "chats", query=query, idempotent=True))
+        return read_page(
+            items,
+            HelpCrunchChat.from_api,
+            key=lambda c: c.id,
+            id_keys=("id",),
+            offset=offset,
+            limit=limit,
+            total=total,
+        )
+
+    def chat_messages_page(
+        self, chat_id: int | str, *, offset: int = 0, limit: int = 100
+    ) -> Page[HelpCrunchMessage]:
+        """One page of GET /chats/:id/messages, newest first."""
+        query = [("offset", str(offset)), ("limit", str(limit))]
+        path = f"chats/{path_segment(chat_id)}/messages"
+        items, total = _page(self.transport.request("GET", path, query=query, idempotent=True))
+        return read_page(
+            items,
+            HelpCrunchMessage.from_api,
+            key=lambda m: m.id,
+            id_keys=("id",),
+            offset=offset,
+            limit=limit,
+            total=total,
+        )
 
     def check_connection(self) -> None:
         """One cheap authenticated read (GET /agents?limit=1); raises a VendorError if refused."""

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import requests
 
-from connectors.pagination import DEFAULT_MAX_PAGES, offset_pages, unique_by
+from connectors.pagination import DEFAULT_MAX_PAGES, Page, offset_pages, read_page, unique_by
 from connectors.transport import (
     BasicAuth,
     BeforeSend,
@@ -290,6 +290,49 @@ class ThuliumClient:
         """Vendor docs, tickets: GET tickets/:id, with its MAIL / REPLY / COMMENT messages."""
         body = self.transport.request("GET", f"tickets/{path_segment(ticket_id)}", idempotent=True)
         return ThuliumTicket.from_api(body, self.tz)
+
+    # --- single pages, for a sync that stops and resumes at an offset ------------------------
+
+    def _page(self, path: str, query: list[tuple[str, str]], offset: int, limit: int) -> list[Any]:
+        page = [*query, ("limit", str(limit)), ("offset", str(offset))]
+        return list_items(
+            self.transport.request("GET", path, query=page, idempotent=True), LIST_KEYS
+        )
+
+    def _since(self, date_from: datetime | None) -> list[tuple[str, str]]:
+        if date_from is None:
+            return []
+        return [("date_from", self._local(date_from, "%Y-%m-%d %H:%M"))]
+
+    def customers_page(
+        self, *, offset: int = 0, limit: int = 100, date_from: datetime | None = None
+    ) -> Page[ThuliumCustomer]:
+        """One page of GET customers (``date_from``: modified since, minute precision).
+
+        A customer the vendor sends malformed (no id) is listed in ``malformed``, not raised.
+        """
+        query = [("include_custom_fields", "true"), *self._since(date_from)]
+        return read_page(
+            self._page("customers", query, offset, limit),
+            lambda item: ThuliumCustomer.from_api(item, self.tz),
+            key=lambda c: c.customer_id,
+            id_keys=("customer_id", "id"),
+            offset=offset,
+            limit=limit,
+        )
+
+    def tickets_page(
+        self, *, offset: int = 0, limit: int = 100, date_from: datetime | None = None
+    ) -> Page[ThuliumTicket]:
+        """One page of GET tickets (``date_from``: the minimum modification date)."""
+        return read_page(
+            self._page("tickets", self._since(date_from), offset, limit),
+            lambda item: ThuliumTicket.from_api(item, self.tz),
+            key=lambda t: t.ticket_id,
+            id_keys=("ticket_id", "id"),
+            offset=offset,
+            limit=limit,
+        )
 
     def check_connection(self) -> None:
         """One cheap authenticated read (GET customers?limit=1); raises a VendorError if refused."""

@@ -19,6 +19,7 @@ from backoffice.models import (
     Person,
     RateBucket,
     StoredFile,
+    SyncCursor,
     Tag,
     Ticket,
     TicketMessage,
@@ -206,3 +207,13 @@ class RateBucketFactory(factory.django.DjangoModelFactory):
     account = factory.SubFactory(HelpCrunchAccountFactory)
     tokens = 10.0
     refilled_at = factory.LazyFunction(timezone.now)
+
+
+class SyncCursorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SyncCursor
+
+    account = factory.SubFactory(HelpCrunchAccountFactory)
+    resource = SyncCursor.Resource.CUSTOMERS
+    since = factory.LazyFunction(timezone.now)
+    last_pass_at = factory.LazyFunction(timezone.now)

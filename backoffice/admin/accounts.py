@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django import forms
@@ -7,16 +8,24 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters
 
-from backoffice.admin.actions.account import test_connection
+from backoffice.admin.actions.account import sync_from_vendor, test_connection
 from backoffice.admin.operations_link import OperationsLinkMixin
 from backoffice.admin.scoping import AccountScopedAdminMixin
-from backoffice.models import AgentIdentity, User, VendorAccount
+from backoffice.models import AgentIdentity, SyncCursor, User, VendorAccount
 from backoffice.vendors import Vendor
+
+
+def _date(value: datetime | None) -> str:
+    return f"{timezone.localtime(value):%Y-%m-%d %H:%M}" if value is not None else "—"
 
 
 class StaffUserChangeForm(UserChangeForm):
@@ -81,6 +90,7 @@ class VendorAccountSettingsForm(forms.ModelForm):
             "max_attempts",
             "time_zone",
             "is_active",
+            "sync_interval_minutes",
         ]
 
 
@@ -165,14 +175,16 @@ class VendorAccountAdmin(AccountScopedAdminMixin, OperationsLinkMixin, admin.Mod
         "last_check_ok",
         "last_checked_at",
         "last_check_summary",
+        "sync_interval_minutes",
     ]
     list_filter = ["vendor", "is_active", "last_check_ok"]
     search_fields = ["name", "base_url"]
-    readonly_fields = ["last_checked_at", "last_check_ok", "last_check_message"]
+    readonly_fields = ["last_checked_at", "last_check_ok", "last_check_message", "sync_state"]
     inlines = [AgentIdentityInline]
-    actions = [test_connection]
+    actions = [test_connection, sync_from_vendor]
     fieldsets = [
         (None, {"fields": ["vendor", "name", "base_url", "channel_kind", "is_active"]}),
+        (_("Sync"), {"fields": ["sync_interval_minutes", "sync_state"]}),
         (CREDENTIALS, {"fields": ["new_api_login", "new_api_secret"]}),
         (
             _("Limits and dates"),
@@ -226,6 +238,39 @@ class VendorAccountAdmin(AccountScopedAdminMixin, OperationsLinkMixin, admin.Mod
             kwargs["form"] = VendorAccountSettingsForm
         return super().get_form(request, obj, change, **kwargs)
 
+    @admin.display(description=_("sync state"))
+    def sync_state(self, obj: VendorAccount) -> str:
+        """Each resource's last pass, and the one under way (see SyncCursor)."""
+        if not obj.pk:  # the add page
+            return "—"
+        rows = [
+            (
+                cursor.get_resource_display(),
+                _date(cursor.last_pass_at),
+                _date(cursor.last_full_pass_at),
+                _date(cursor.pass_started_at),
+            )
+            for cursor in SyncCursor.objects.filter(account=obj).order_by("resource")
+        ]
+        if not rows:
+            return gettext("Not synced yet.")
+        return format_html_join(
+            mark_safe("<br>"),
+            "{}: {} {} · {} {} · {} {}",
+            (
+                (
+                    name,
+                    gettext("last pass"),
+                    last,
+                    gettext("last full pass"),
+                    full,
+                    gettext("under way since"),
+                    running,
+                )
+                for name, last, full, running in rows
+            ),
+        )
+
     @admin.display(description=_("last check result"))
     def last_check_summary(self, obj: VendorAccount) -> str:
         return Truncator(obj.last_check_message).chars(80) or "—"
@@ -244,6 +289,9 @@ class VendorAccountAdmin(AccountScopedAdminMixin, OperationsLinkMixin, admin.Mod
         # A crash while saving an account must not carry the typed credentials into the error
         # report (mailed to ADMINS, or the DEBUG page): Django masks these POST fields there.
         return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def has_sync_from_vendor_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("backoffice.sync_from_vendor")
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
         return {"vendor": Vendor.HELPCRUNCH, **super().get_changeform_initial_data(request)}

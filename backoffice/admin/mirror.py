@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.forms import ModelForm
@@ -18,6 +20,21 @@ from backoffice.admin.people import PersonFilter, PersonOfContactFilter
 from backoffice.admin.scoping import AccountScopedAdminMixin
 from backoffice.models import ChatConversation, ChatMessage, Contact, Tag, Ticket, TicketMessage
 from backoffice.people import contacts_link_persons
+
+
+class VanishedFilter(admin.SimpleListFilter):
+    title = _("at the vendor")
+    parameter_name = "at_vendor"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, Any]]:
+        return [("yes", _("Still there")), ("no", _("Missing at the vendor"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() == "yes":
+            return queryset.filter(vanished_at__isnull=True)
+        if self.value() == "no":
+            return queryset.filter(vanished_at__isnull=False)
+        return queryset
 
 
 @admin.register(Tag)
@@ -45,9 +62,10 @@ class ContactAdmin(
         "tag_list",
         "person_link",
         "last_synced_at",
+        "vanished_at",
     ]
     list_display_links = ["display_name"]
-    list_filter = ["account", "account__vendor", PersonFilter]
+    list_filter = ["account", "account__vendor", VanishedFilter, PersonFilter]
     search_fields = ["first_name", "last_name", "email", "phone", "=vendor_id"]
     list_select_related = ["account", "person"]
     autocomplete_fields = ["tags"]
@@ -58,6 +76,7 @@ class ContactAdmin(
         "person_link",
         "person_locked",
         "last_synced_at",
+        "vanished_at",
         "created_at",
         "updated_at",
     ]
@@ -69,6 +88,7 @@ class ContactAdmin(
         contact_actions.add_feed_record,
         contact_actions.start_chat,
         people_actions.split_from_person,
+        contact_actions.sync_from_vendor,
     ]
 
     def save_model(self, request: HttpRequest, obj: Contact, form: ModelForm, change: bool) -> None:
@@ -109,11 +129,11 @@ class TicketAdmin(
 ):
     list_display = ["vendor_id", "subject", "contact", "account", "status", "vendor_updated_at"]
     list_display_links = ["vendor_id", "subject"]
-    list_filter = ["account", "status", PersonOfContactFilter]
+    list_filter = ["account", "status", VanishedFilter, PersonOfContactFilter]
     search_fields = ["=vendor_id", "subject", "contact__email", "contact__last_name"]
     list_select_related = ["account", "contact"]
     autocomplete_fields = ["contact"]
-    readonly_fields = ["last_synced_at"]
+    readonly_fields = ["last_synced_at", "vanished_at"]
     inlines = [TicketMessageInline]
     show_full_result_count = False
     actions = [ticket_actions.reply_to_ticket]
@@ -138,11 +158,11 @@ class ChatMessageInline(ReadOnlyInline):
 @admin.register(ChatConversation)
 class ChatConversationAdmin(AccountScopedAdminMixin, OperationsLinkMixin, admin.ModelAdmin):
     list_display = ["vendor_id", "account", "contact", "status", "assignee", "last_message_at"]
-    list_filter = ["account", "account__vendor", "status", PersonOfContactFilter]
+    list_filter = ["account", "account__vendor", "status", VanishedFilter, PersonOfContactFilter]
     search_fields = ["=vendor_id", "contact__email", "contact__last_name", "assignee"]
     list_select_related = ["account", "contact"]
     autocomplete_fields = ["contact"]
-    readonly_fields = ["last_synced_at"]
+    readonly_fields = ["last_synced_at", "vanished_at"]
     inlines = [ChatMessageInline]
     show_full_result_count = False
     actions = [chat_actions.send_message]

@@ -1,4 +1,5 @@
-"""The pipeline's own rows, for the engineers who run it: rate buckets and attached files."""
+"""The pipeline's own rows, for the engineers who run it: rate buckets, attached files and
+sync cursors."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from django.contrib import admin
 
 from backoffice.admin.base import ReadOnlyAdminMixin
 from backoffice.admin.scoping import AccountScopedAdminMixin
-from backoffice.models import RateBucket, StoredFile
+from backoffice.models import RateBucket, StoredFile, SyncCursor
 
 
 @admin.register(RateBucket)
@@ -21,3 +22,18 @@ class StoredFileAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["uploaded_by"]
     search_fields = ["filename", "sha256"]
     exclude = ["content"]
+
+
+@admin.register(SyncCursor)
+class SyncCursorAdmin(AccountScopedAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "account",
+        "resource",
+        "last_pass_at",
+        "last_full_pass_at",
+        "since",
+        "pass_started_at",
+        "pass_full",
+    ]
+    list_filter = ["resource", "account"]
+    list_select_related = ["account"]

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('backoffice', '0003_sweeper_schedule'),
+        ('backoffice', '0004_sync'),
     ]
 
     operations = [

@@ -32,7 +32,7 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AlterModelOptions(
             name='vendoraccount',
-            options={'ordering': ['name'], 'permissions': [('test_connection', "Can test a vendor account's connection"), ('manage_credentials', "Can set a vendor account's credentials")], 'verbose_name': 'vendor account'},
+            options={'ordering': ['name'], 'permissions': [('test_connection', "Can test a vendor account's connection"), ('sync_from_vendor', 'Can sync vendor data into the back-office'), ('manage_credentials', "Can set a vendor account's credentials")], 'verbose_name': 'vendor account'},
         ),
         migrations.AddField(
             model_name='user',

@@ -17,6 +17,7 @@ from backoffice.models.mirror import (
 )
 from backoffice.models.people import Person
 from backoffice.models.pipeline import RateBucket, StoredFile
+from backoffice.models.sync import SyncCursor, SyncResource
 
 __all__ = [
     "AgentIdentity",
@@ -32,6 +33,8 @@ __all__ = [
     "Person",
     "RateBucket",
     "StoredFile",
+    "SyncCursor",
+    "SyncResource",
     "Tag",
     "Ticket",
     "TicketMessage",

@@ -52,6 +52,10 @@ class BonyChannelKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+# A week; django-q2 keeps a schedule's minutes in a small integer.
+MAX_SYNC_INTERVAL_MINUTES = 7 * 24 * 60
+
+
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
         raise ValidationError(_("%(value)s is not a known time zone."), params={"value": value})
@@ -107,6 +111,17 @@ class VendorAccount(models.Model):
         help_text=_("Thulium sends and expects dates in the system's local time."),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    sync_interval_minutes = models.PositiveIntegerField(
+        _("sync every (minutes)"),
+        null=True,
+        blank=True,
+        default=60,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_SYNC_INTERVAL_MINUTES)],
+        help_text=_(
+            "How often the vendor's data is synced into the back-office while the account is"
+            " active. Blank: only when a staff member asks."
+        ),
+    )
     last_checked_at = models.DateTimeField(_("last connection check"), null=True, blank=True)
     last_check_ok = models.BooleanField(_("last check succeeded"), null=True, blank=True)
     last_check_message = models.TextField(_("last check result"), blank=True)
@@ -118,6 +133,7 @@ class VendorAccount(models.Model):
         ordering = ["name"]
         permissions = [
             ("test_connection", _("Can test a vendor account's connection")),
+            ("sync_from_vendor", _("Can sync vendor data into the back-office")),
             ("manage_credentials", _("Can set a vendor account's credentials")),
         ]
         constraints = [

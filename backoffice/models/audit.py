@@ -169,6 +169,17 @@ class Operation(models.Model):
                 condition=models.Q(state__in=OperationState.values),
                 name="operation_state_valid",
             ),
+            # Never two syncs of one account at a time: an account sync (no target: the whole
+            # account) that is queued, running or waiting to retry holds the account.
+            models.UniqueConstraint(
+                fields=["account"],
+                condition=models.Q(
+                    action="sync_from_vendor",
+                    target_id__isnull=True,
+                    state__in=["queued", "running", "retrying"],
+                ),
+                name="operation_one_account_sync_at_a_time",
+            ),
         ]
         indexes = [
             # The sweeper: operations queued or due for another attempt.

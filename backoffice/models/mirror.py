@@ -76,6 +76,9 @@ class Contact(models.Model):
     phone_e164 = models.CharField(
         _("phone (E.164)"), max_length=PHONE_KEY_MAX_LENGTH, blank=True, editable=False
     )
+    # Set when a complete listing at the vendor (or a read by id) no longer had the row: kept,
+    # flagged, and cleared when the vendor shows it again.
+    vanished_at = models.DateTimeField(_("missing at the vendor since"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -145,6 +148,9 @@ class Ticket(models.Model):
     opened_at = models.DateTimeField(_("opened at"), null=True, blank=True)
     vendor_updated_at = models.DateTimeField(_("updated at vendor"), null=True, blank=True)
     last_synced_at = models.DateTimeField(_("last synced"), null=True, blank=True)
+    # Set when a complete listing at the vendor (or a read by id) no longer had the row: kept,
+    # flagged, and cleared when the vendor shows it again.
+    vanished_at = models.DateTimeField(_("missing at the vendor since"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("ticket")
@@ -234,6 +240,9 @@ class ChatConversation(models.Model):
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     last_message_at = models.DateTimeField(_("last message"), null=True, blank=True)
     last_synced_at = models.DateTimeField(_("last synced"), null=True, blank=True)
+    # Set when a complete listing at the vendor (or a read by id) no longer had the row: kept,
+    # flagged, and cleared when the vendor shows it again.
+    vanished_at = models.DateTimeField(_("missing at the vendor since"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("chat conversation")

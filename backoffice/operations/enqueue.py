@@ -164,7 +164,9 @@ def operations_retry(
     refused: list[Operation] = []
     for op in _in_scope(operations, actor):
         (ids if op.state in (State.FAILED, State.UNKNOWN) else refused).append(op)
-    ids_only = [op.pk for op in ids]
+    held = _account_syncs_held(op.pk for op in ids)
+    refused += [op for op in ids if op.pk in held]
+    ids_only = [op.pk for op in ids if op.pk not in held]
     retryable = Operation.objects.filter(pk__in=ids_only, state__in=[State.FAILED, State.UNKNOWN])
     checked_first = [
         pk
@@ -184,6 +186,25 @@ def operations_retry(
         )
         operations_dispatch(operation_ids=ids_only)
     return count, refused
+
+
+def _account_syncs_held(operation_ids: Iterable[int]) -> set[int]:
+    """Account syncs a retry must leave alone: one account is synced by one operation at a time
+    (a database constraint), so at most the newest selected sync of an account is retried, and
+    none while another sync of it is queued or running."""
+    whole_account = {"action": OperationAction.SYNC_FROM_VENDOR, "target_id__isnull": True}
+    busy = set(
+        Operation.objects.filter(
+            **whole_account, state__in=[State.QUEUED, State.RUNNING, State.RETRYING]
+        ).values_list("account_id", flat=True)
+    )
+    syncs = Operation.objects.filter(pk__in=list(operation_ids), **whole_account).order_by("-pk")
+    held: set[int] = set()
+    for pk, account_id in syncs.values_list("pk", "account_id"):
+        if account_id in busy:
+            held.add(pk)
+        busy.add(account_id)
+    return held
 
 
 def operations_dismiss(

@@ -32,8 +32,17 @@ from django.utils import timezone
 from backoffice.crypto import CredentialDecryptionError
 from backoffice.models import ApiCall, Operation, OperationAction, OperationState, VendorAccount
 from backoffice.operations.clients import MissingCredentials, vendor_client_build
+from backoffice.operations.dispatch import operations_dispatch
 from backoffice.operations.handlers import handler_for
-from backoffice.operations.handlers.base import Attempt, Done, Handler, NotReconcilable, Refused
+from backoffice.operations.handlers.base import (
+    Attempt,
+    Done,
+    Handler,
+    NotReconcilable,
+    Refused,
+    Unfinished,
+    describe_error,
+)
 from backoffice.operations.ratelimit import RateDeferred, RateLimiterHook, rate_limit_pause
 from backoffice.operations.retry import retry_delay
 from connectors.errors import RateLimited, TransportError, VendorError
@@ -146,17 +155,6 @@ class AuditHooks:
             )
 
 
-def describe_error(error: VendorError) -> str:
-    """The vendor's own words, with the status and the request id support will ask for."""
-    text = str(error)
-    details = []
-    if error.status is not None and not text.startswith(f"HTTP {error.status}"):
-        details.append(f"HTTP {error.status}")
-    if error.request_id:
-        details.append(f"request id {error.request_id}")
-    return f"{text} ({', '.join(details)})" if details else text
-
-
 class _Run:
     """One run of one claimed operation."""
 
@@ -178,7 +176,9 @@ class _Run:
                 error=f"The account {account.name} was deactivated; nothing was sent.",
             )
             return
-        target: Any = account if handler.target_model is VendorAccount else op.target
+        # An operation on the whole account (a sync) has no target of its own.
+        whole_account = handler.target_model is VendorAccount or op.target_id is None
+        target: Any = account if whole_account else op.target
         if target is None:
             self.finish(State.FAILED, error="The target was deleted before the operation ran.")
             return
@@ -194,8 +194,14 @@ class _Run:
             self.finish(State.FAILED, error=str(exc))
             return
         attempt = Attempt(operation=op, account=account, target=target, client=client)
+        continued = False
         try:
             done = self.attempt(handler, attempt)
+        except Unfinished:
+            # This slice's progress is committed; the next one starts from it, without delay.
+            op.last_error = ""
+            self.finish(State.QUEUED)
+            continued = True
         except NotReconcilable:
             self.finish(State.UNKNOWN, error=UNKNOWN_MESSAGE)
         except RateDeferred as deferred:
@@ -226,6 +232,8 @@ class _Run:
             self.finish(State.SUCCEEDED, done=done)
         finally:
             client.transport.close()
+        if continued:
+            operations_dispatch(operation_ids=[op.pk])
 
     def attempt(self, handler: Handler, attempt: Attempt) -> Done:
         op = self.op

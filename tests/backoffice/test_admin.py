@@ -6,6 +6,7 @@ from django.test import Client
 from django.urls import reverse
 
 from backoffice.models import ApiCall, Operation, VendorAccount
+from tests.backoffice.admin.flow import account_form
 from tests.factories import (
     AgentIdentityFactory,
     ApiCallFactory,
@@ -15,6 +16,7 @@ from tests.factories import (
     PersonFactory,
     RateBucketFactory,
     StoredFileFactory,
+    SyncCursorFactory,
     TagFactory,
     ThuliumAccountFactory,
     TicketMessageFactory,
@@ -39,6 +41,7 @@ def one_of_everything(owner) -> dict[str, object]:
         "api_call": call,
         "rate_bucket": RateBucketFactory(),
         "file": StoredFileFactory(),
+        "cursor": SyncCursorFactory(),
     }
 
 
@@ -111,25 +114,6 @@ def test_it_never_shows_credentials_back(owner_client: Client) -> None:
     assert page.status_code == 200
     assert SECRET.encode() not in page.content
     assert "Set; type a new value to replace it." in page.content.decode()
-
-
-def account_form(account: VendorAccount, **overrides: str) -> dict[str, str]:
-    data = {
-        "vendor": account.vendor,
-        "name": account.name,
-        "base_url": account.base_url,
-        "channel_kind": account.channel_kind,
-        "rate_limit_per_minute": "",
-        "max_attempts": str(account.max_attempts),
-        "time_zone": account.time_zone,
-        "is_active": "on",
-        "new_api_login": "",
-        "new_api_secret": "",
-        "agent_identities-TOTAL_FORMS": "0",
-        "agent_identities-INITIAL_FORMS": "0",
-    }
-    data.update(overrides)
-    return data
 
 
 def test_it_keeps_a_credential_left_blank_and_replaces_a_typed_one(owner_client: Client) -> None:

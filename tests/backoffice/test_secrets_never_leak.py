@@ -389,10 +389,32 @@ def send_message(world: World) -> None:
     assert set(states) == {"succeeded"}
 
 
+def sync_accounts(world: World) -> None:
+    accounts = [world.accounts[k] for k in ("thulium", "helpcrunch", "bony")]
+    # A ticket's messages are one read each: the vendors' limits would only make this slow.
+    VendorAccount.objects.filter(pk__in=[a.pk for a in accounts]).update(
+        rate_limit_per_minute=100_000
+    )
+    flow.run(world.client, VendorAccount, "sync_from_vendor", [a.pk for a in accounts], {})
+    syncs = Operation.objects.filter(action="sync_from_vendor", account__in=accounts)
+    assert list(syncs.values_list("state", flat=True)) == ["succeeded"] * 3
+    assert Contact.objects.filter(account=world.accounts["thulium"]).count() > 1
+
+
+def refresh_contacts(world: World) -> None:
+    selected = [c.pk for c in contacts(world)]
+    flow.start(world.client, Contact, "sync_from_vendor", selected)
+    refreshes = Operation.objects.filter(action="sync_from_vendor", target_id__in=selected)
+    assert set(refreshes.values_list("state", flat=True)) == {"succeeded"}
+
+
 def wrong_credentials(world: World) -> None:
     account = world.accounts["wrong"]
     flow.start(world.client, VendorAccount, "test_connection", [account.pk])
     operation = last_operation("test_connection")
+    assert (operation.state, "HTTP 401" in operation.last_error) == ("failed", True)
+    flow.run(world.client, VendorAccount, "sync_from_vendor", [account.pk], {})
+    operation = last_operation("sync_from_vendor")
     assert (operation.state, "HTTP 401" in operation.last_error) == ("failed", True)
 
 
@@ -598,8 +620,7 @@ def dismiss(world: World) -> None:
 
 
 Scenario = Callable[[World], None]
-# In order: each may use what the ones before it set up. The sync from the vendors is one more
-# entry once it exists.
+# In order: each may use what the ones before it set up.
 SCENARIOS: list[Scenario] = [
     connect_accounts,
     connection_test,
@@ -620,6 +641,8 @@ SCENARIOS: list[Scenario] = [
     handler_bug,
     account_form_crash,
     connector_errors,
+    sync_accounts,
+    refresh_contacts,
     retry,
     dismiss,
 ]

@@ -109,11 +109,13 @@ def intermediate_action(
     params: Callable[[forms.Form], Params],
     form_kwargs: Mapping[str, Any] | None = None,
     intro: str = "",
+    enqueue: Callable[[QuerySet[Any], forms.Form], Enqueued] | None = None,
 ) -> TemplateResponse | None:
     """Render the action's form; on a valid ``apply`` post, queue the operations and report.
 
     ``params`` turns the cleaned form into the operations' parameters: a mapping shared by all
-    targets, or a callable per target that may raise ``SkipTarget``.
+    targets, or a callable per target that may raise ``SkipTarget``. ``enqueue`` replaces the
+    usual one-operation-per-row queueing (an account's sync has its own service).
     """
     kwargs = dict(form_kwargs or {})
     if "apply" in request.POST:
@@ -122,12 +124,15 @@ def intermediate_action(
             targets = queryset.prefetch_related(None)
             if queryset.model is not VendorAccount:
                 targets = targets.select_related("account")
-            result = operations_enqueue(
-                actor=request.user,  # type: ignore[arg-type]
-                action=action,
-                targets=targets,
-                params=params(form),
-            )
+            if enqueue is not None:
+                result = enqueue(targets, form)
+            else:
+                result = operations_enqueue(
+                    actor=request.user,  # type: ignore[arg-type]
+                    action=action,
+                    targets=targets,
+                    params=params(form),
+                )
             report(modeladmin, request, result, noun)
             return None
     else:

@@ -19,7 +19,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from backoffice.admin.actions.base import intermediate_action
+from backoffice.admin.actions.base import intermediate_action, report
 from backoffice.admin.actions.forms import (
     TAG_CHOICES_SHOWN,
     FeedRecordForm,
@@ -28,8 +28,8 @@ from backoffice.admin.actions.forms import (
     TagsForm,
 )
 from backoffice.admin.actions.selection import ValidSelectionMixin
-from backoffice.models import Contact, Tag
-from backoffice.operations.enqueue import SkipTarget, operation_skip_reason
+from backoffice.models import Contact, OperationAction, Tag
+from backoffice.operations.enqueue import SkipTarget, operation_skip_reason, operations_enqueue
 from backoffice.operations.handlers.contacts import bony_fields, changed_fields, helpcrunch_fields
 from backoffice.vendors import Vendor
 from connectors.bony import MAX_FIELDS_PER_REQUEST
@@ -344,3 +344,23 @@ class ContactActionPermissions(ValidSelectionMixin):
 
     def has_start_chat_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("backoffice.start_chat")
+
+    def has_sync_from_vendor_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("backoffice.sync_from_vendor")
+
+
+# --- Refresh from the vendor -------------------------------------------------------------------
+
+
+@admin.action(description=_("Refresh from the vendor"), permissions=["sync_from_vendor"])
+def sync_from_vendor(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Contact]
+) -> None:
+    """Read each selected contact again by its vendor id (no form: nothing to ask)."""
+    result = operations_enqueue(
+        actor=request.user,  # type: ignore[arg-type]
+        action=OperationAction.SYNC_FROM_VENDOR,
+        targets=_plain(queryset).select_related("account"),
+        params={},
+    )
+    report(modeladmin, request, result, (gettext("contact refresh"), gettext("contact refreshes")))

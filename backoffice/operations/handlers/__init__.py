@@ -16,6 +16,7 @@ from backoffice.operations.handlers.helpcrunch import (
     HelpCrunchRemoveTags,
     HelpCrunchSendMessage,
 )
+from backoffice.operations.handlers.sync import SyncFromVendor
 from backoffice.operations.handlers.thulium import AddFeedRecord, ReplyToTicket, StartChat
 from backoffice.vendors import Vendor
 
@@ -34,6 +35,7 @@ HANDLERS: dict[tuple[str, str], Handler] = {
         BonyPushContact(),
         BonySendMessage(),
         *(TestConnection(vendor) for vendor in Vendor.values),
+        *(SyncFromVendor(vendor) for vendor in Vendor.values),
     )
 }
 

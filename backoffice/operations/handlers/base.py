@@ -11,6 +11,7 @@ from django.db import models
 
 from backoffice.models import ApiCall, Operation, User, VendorAccount
 from backoffice.operations.clients import VendorClient
+from connectors.errors import VendorError
 
 
 class NotReconcilable(Exception):
@@ -19,6 +20,22 @@ class NotReconcilable(Exception):
 
 class Refused(Exception):
     """The operation cannot be carried out as asked (and sending it again would not help)."""
+
+
+class Unfinished(Exception):
+    """The work goes on in another run, queued at once: a long read (a sync) works in time
+    slices, each committing its progress, so no run outlives the worker's task timeout."""
+
+
+def describe_error(error: VendorError) -> str:
+    """The vendor's own words, with the status and the request id support will ask for."""
+    text = str(error)
+    details = []
+    if error.status is not None and not text.startswith(f"HTTP {error.status}"):
+        details.append(f"HTTP {error.status}")
+    if error.request_id:
+        details.append(f"request id {error.request_id}")
+    return f"{text} ({', '.join(details)})" if details else text
 
 
 @dataclass

@@ -24,15 +24,18 @@ class TestConnection(Handler):
         account = attempt.account
 
         def apply() -> None:
-            _store(account, ok=True, message="Connected: the vendor accepted the credentials.")
+            connection_result_store(
+                account=account, ok=True, message="Connected: the vendor accepted the credentials."
+            )
 
         return Done({"connected": True}, apply)
 
     def failed(self, attempt_account: VendorAccount, message: str) -> None:
-        _store(attempt_account, ok=False, message=message)
+        connection_result_store(account=attempt_account, ok=False, message=message)
 
 
-def _store(account: VendorAccount, *, ok: bool, message: str) -> None:
+def connection_result_store(*, account: VendorAccount, ok: bool, message: str) -> None:
+    """Keep a connection's outcome on the account (a test, or a sync the vendor refused)."""
     values: dict[str, Any] = {
         "last_checked_at": timezone.now(),
         "last_check_ok": ok,

@@ -154,3 +154,24 @@ def sent(call: Any) -> Any:
 
 def operations(action: str) -> list[Operation]:
     return list(Operation.objects.filter(action=action).order_by("pk"))
+
+
+def account_form(account: VendorAccount, **overrides: str) -> dict[str, str]:
+    """What the vendor account's page posts back unchanged, with ``overrides`` typed in."""
+    data = {
+        "vendor": account.vendor,
+        "name": account.name,
+        "base_url": account.base_url,
+        "channel_kind": account.channel_kind,
+        "rate_limit_per_minute": str(account.rate_limit_per_minute or ""),
+        "max_attempts": str(account.max_attempts),
+        "time_zone": account.time_zone,
+        "is_active": "on" if account.is_active else "",
+        "sync_interval_minutes": str(account.sync_interval_minutes or ""),
+        "new_api_login": "",
+        "new_api_secret": "",
+        "agent_identities-TOTAL_FORMS": "0",
+        "agent_identities-INITIAL_FORMS": "0",
+    }
+    data.update(overrides)
+    return data

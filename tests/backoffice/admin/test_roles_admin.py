@@ -32,6 +32,7 @@ from tests.factories import (
     PersonFactory,
     RateBucketFactory,
     StoredFileFactory,
+    SyncCursorFactory,
     TagFactory,
     TicketMessageFactory,
     UserFactory,
@@ -51,7 +52,7 @@ EVERY_MODEL = {model._meta.model_name for model in REGISTERED}
 VISIBLE = {
     SUPPORT_AGENT: MIRROR | FOLLOW_UP,
     SUPPORT_LEAD: MIRROR | FOLLOW_UP | {"agentidentity"},
-    INTEGRATION_ADMIN: FOLLOW_UP | {"agentidentity", "ratebucket", "user"},
+    INTEGRATION_ADMIN: FOLLOW_UP | {"agentidentity", "ratebucket", "synccursor", "user"},
     AUDITOR: EVERY_MODEL,
 }
 
@@ -67,12 +68,12 @@ OFFERED: dict[str, dict[type[Model], set[str]]] = {
         VendorAccount: set(),
     },
     SUPPORT_LEAD: {
-        Contact: CONTACT_AGENT | {"push_to_vendor", "split_from_person"},
+        Contact: CONTACT_AGENT | {"push_to_vendor", "split_from_person", "sync_from_vendor"},
         Person: {"merge_persons"},
         Ticket: {"reply_to_ticket"},
         ChatConversation: {"send_message"},
         Operation: {"retry_operations", "dismiss_operations"},
-        VendorAccount: set(),
+        VendorAccount: {"sync_from_vendor"},
         AgentIdentity: set(),
     },
     INTEGRATION_ADMIN: {
@@ -118,6 +119,7 @@ def one_of_everything(db: None) -> dict[type[Model], Model]:
         failed,
         ApiCallFactory(operation=failed),
         RateBucketFactory(),
+        SyncCursorFactory(),
         StoredFileFactory(),
         UserFactory(),
         Group.objects.create(name="Night shift"),

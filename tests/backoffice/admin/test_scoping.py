@@ -21,6 +21,7 @@ from backoffice.models import (
     Operation,
     Person,
     RateBucket,
+    SyncCursor,
     Tag,
     Ticket,
     TicketMessage,
@@ -29,6 +30,7 @@ from backoffice.models import (
 from backoffice.operations.enqueue import operations_enqueue, operations_retry
 from backoffice.roles import AUDITOR, INTEGRATION_ADMIN, SUPPORT_AGENT, SUPPORT_LEAD
 from backoffice.scoping import queryset_in_accounts, vendor_accounts_visible_to
+from backoffice.sync.services import account_syncs_enqueue
 from connectors.sandbox.seed import BONY_CONTACT_ID
 from connectors.sandbox.testing import SandboxHandle
 from tests.backoffice.admin.flow import apply, changelist, messages, role_client
@@ -42,6 +44,7 @@ from tests.factories import (
     PersonFactory,
     RateBucketFactory,
     SuperuserFactory,
+    SyncCursorFactory,
     TagFactory,
     TicketFactory,
     TicketMessageFactory,
@@ -62,6 +65,7 @@ SCOPED = [
     Operation,
     ApiCall,
     RateBucket,
+    SyncCursor,
     Person,
 ]
 
@@ -88,6 +92,7 @@ def rows_at(account: VendorAccount, group_id: uuid.UUID) -> dict[type[Model], Mo
         operation,
         ApiCallFactory(operation=operation),
         RateBucketFactory(account=account),
+        SyncCursorFactory(account=account),
         contact.person,
     ]
     return {type(row): row for row in rows}
@@ -273,6 +278,20 @@ def test_it_skips_another_account_s_targets_when_queueing(mine, theirs):
     assert result.count == 0
     assert [(s.label, s.reason) for s in result.skipped] == [
         (f"#{target.pk}", "not at a vendor account you work with")
+    ]
+    assert Operation.objects.count() == before
+
+
+def test_it_syncs_none_of_another_account_s_accounts(mine, theirs):
+    user = UserFactory(limited_to_accounts=True)
+    user.vendor_accounts.add(mine[VendorAccount])
+    before = Operation.objects.count()
+
+    result = account_syncs_enqueue(actor=user, accounts=[theirs[VendorAccount]])
+
+    assert result.count == 0
+    assert [(s.label, s.reason) for s in result.skipped] == [
+        (f"#{theirs[VendorAccount].pk}", "not at a vendor account you work with")
     ]
     assert Operation.objects.count() == before
 

@@ -11,29 +11,12 @@ from django.urls import reverse
 
 from backoffice.models import User, VendorAccount
 from backoffice.roles import AUDITOR, INTEGRATION_ADMIN, SUPPORT_AGENT
-from tests.backoffice.admin.flow import changelist, role_client, staff_client
+from tests.backoffice.admin.flow import account_form, changelist, role_client, staff_client
 from tests.factories import BonyAccountFactory, HelpCrunchAccountFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 NEW_SECRET = "bony-token-Ż-new-0042"
-
-
-def account_form(account: VendorAccount, **overrides: str) -> dict[str, str]:
-    data = {
-        "vendor": account.vendor,
-        "name": account.name,
-        "base_url": account.base_url,
-        "channel_kind": account.channel_kind,
-        "rate_limit_per_minute": "",
-        "max_attempts": str(account.max_attempts),
-        "time_zone": account.time_zone,
-        "is_active": "on",
-        "agent_identities-TOTAL_FORMS": "0",
-        "agent_identities-INITIAL_FORMS": "0",
-    }
-    data.update(overrides)
-    return data
 
 
 def change_url(obj: object) -> str:

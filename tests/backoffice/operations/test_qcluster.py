@@ -135,3 +135,40 @@ def test_it_runs_queued_operations_in_a_real_cluster_against_the_sandbox(
 
     _stop(process)
     assert process.returncode == 0, log.read_text()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_it_syncs_an_account_in_a_real_cluster(
+    monkeypatch: pytest.MonkeyPatch,
+    settings,
+    cluster: tuple[subprocess.Popen[bytes], Path],
+    sandbox: SandboxHandle,
+    helpcrunch_sandbox: VendorAccount,
+) -> None:
+    from backoffice.models import ChatMessage, Contact
+    from backoffice.sync.services import account_syncs_enqueue
+
+    process, log = cluster
+    monkeypatch.setattr(Conf, "SYNC", False)
+    sandbox.set_limits(helpcrunch=0)
+    VendorAccount.objects.filter(pk=helpcrunch_sandbox.pk).update(rate_limit_per_minute=100_000)
+
+    queued = account_syncs_enqueue(actor=None, accounts=[helpcrunch_sandbox])
+
+    (operation_id,) = queued.operation_ids
+    deadline = time.monotonic() + DEADLINE_SECONDS
+    while Operation.objects.get(pk=operation_id).state != Operation.State.SUCCEEDED:
+        assert process.poll() is None, log.read_text()
+        assert time.monotonic() < deadline, (
+            json.dumps(list(Operation.objects.values("pk", "state", "last_error")), default=str)
+            + "\n"
+            + log.read_text()
+        )
+        time.sleep(0.2)
+
+    world = sandbox.state.helpcrunch
+    assert Contact.objects.filter(account=helpcrunch_sandbox).count() == len(world.customers)
+    messages = sum(len(c.messages) for c in world.chats.values())
+    assert ChatMessage.objects.filter(conversation__account=helpcrunch_sandbox).count() == messages
+    _stop(process)
+    assert process.returncode == 0, log.read_text()

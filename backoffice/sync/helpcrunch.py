@@ -1,0 +1,215 @@
+"""HelpCrunch: customers with their tags, then chats with their messages.
+
+Incremental where HelpCrunch allows it: customers seen since the last pass (``POST
+/customers/search`` on ``customers.lastSeen``, oldest first), chats by their last message
+(``GET /chats?sort=chats.lastMessageAt&order=desc``, up to the first one older than the last
+pass). Timestamps arrive as numbers or as strings with a fraction; statuses are normalised to
+``ChatConversation.Status``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from django.utils import timezone
+
+from backoffice.models import ChatConversation, ChatMessage, SyncCursor
+from backoffice.sync.contacts import ContactRow, contact_rows_check, contacts_upsert
+from backoffice.sync.passes import Listing, Stored, listing_slice
+from backoffice.sync.records import (
+    CHAT_LIMITS,
+    CHAT_MESSAGE_LIMITS,
+    ChatMessageRow,
+    ChatRow,
+    chat_messages_upsert,
+    chats_upsert,
+    rows_check,
+)
+from backoffice.sync.run import Counts, SyncRun
+from connectors.helpcrunch import (
+    HelpCrunchChat,
+    HelpCrunchClient,
+    HelpCrunchCustomer,
+    HelpCrunchMessage,
+)
+from connectors.pagination import Page
+
+Resource = SyncCursor.Resource
+Status = ChatConversation.Status
+STATUSES = {
+    "new": Status.OPEN,
+    "opened": Status.OPEN,
+    "open": Status.OPEN,
+    "pending": Status.PENDING,
+    "on hold": Status.PENDING,
+    "on_hold": Status.PENDING,
+    "snoozed": Status.PENDING,
+    "closed": Status.CLOSED,
+    "no communication": Status.CLOSED,
+    "no_communication": Status.CLOSED,
+}
+
+
+def moment(seconds: float | None) -> datetime | None:
+    if seconds is None:
+        return None
+    try:
+        return datetime.fromtimestamp(seconds, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def status_of(raw: object) -> str:
+    if isinstance(raw, str):
+        return STATUSES.get(raw.strip().lower(), Status.UNKNOWN)
+    return Status.UNKNOWN
+
+
+def customer_row(customer: HelpCrunchCustomer) -> ContactRow:
+    name = " ".join((customer.name or "").split())
+    first, _, last = name.partition(" ")
+    tags: list[tuple[str, str]] = []
+    raw_tags = customer.raw.get("tags", customer.raw.get("tagsData"))
+    for tag in raw_tags if isinstance(raw_tags, list) else []:
+        if isinstance(tag, Mapping) and tag.get("name"):
+            tags.append((str(tag["name"]), str(tag.get("color") or "")))
+        elif isinstance(tag, str) and tag:
+            tags.append((tag, ""))
+    # The shape a push compares with (operations.handlers.contacts.helpcrunch_fields).
+    snapshot: dict[str, Any] = {
+        "name": name,
+        "email": customer.email or "",
+        "phone": customer.phone or "",
+    }
+    if customer.custom_data:
+        snapshot["customData"] = dict(customer.custom_data)
+    return ContactRow(
+        vendor_id=str(customer.id),
+        first_name=first,
+        last_name=last,
+        email=customer.email or "",
+        phone=customer.phone or "",
+        custom_fields=dict(customer.custom_data),
+        snapshot=snapshot,
+        tags=tuple(dict.fromkeys(tags)),
+    )
+
+
+def chat_row(chat: HelpCrunchChat) -> ChatRow:
+    assignee = chat.raw.get("assignee")
+    name = assignee.get("name") if isinstance(assignee, Mapping) else None
+    return ChatRow(
+        vendor_id=str(chat.id),
+        customer_vendor_id=str(chat.customer_id) if chat.customer_id is not None else None,
+        status=status_of(chat.status),
+        vendor_status="" if chat.status is None else str(chat.status),
+        assignee=str(name or chat.assignee_id or ""),
+        started_at=moment(chat.created_at),
+        last_message_at=moment(chat.last_message_at),
+    )
+
+
+def message_row(message: HelpCrunchMessage) -> ChatMessageRow:
+    if message.type == "private":
+        sender = ChatMessage.Sender.NOTE
+    elif message.from_ == "customer":
+        sender = ChatMessage.Sender.CONTACT
+    elif message.from_ == "agent" or message.agent:
+        sender = ChatMessage.Sender.AGENT
+    else:
+        sender = ChatMessage.Sender.BOT
+    agent_id = (message.agent or {}).get("id")
+    return ChatMessageRow(
+        vendor_id=str(message.id),
+        sender=sender,
+        agent_ref="" if agent_id is None else str(agent_id),
+        text=message.text or "",
+        sent_at=moment(message.created_at),
+    )
+
+
+class HelpCrunchSync:
+    def __init__(self, run: SyncRun, client: HelpCrunchClient) -> None:
+        self.run = run
+        self.client = client
+
+    def __call__(self) -> bool:
+        for listing in (self.customers(), self.chats()):
+            if self.run.is_done(listing.resource):
+                continue
+            if not listing_slice(self.run, listing):
+                return False
+        return True
+
+    def customers(self) -> Listing:
+        run = self.run
+
+        def fetch(offset: int, since: datetime | None) -> Page[Any]:
+            seen = since.timestamp() if since is not None else None
+            return self.client.customers_page(offset=offset, last_seen_from=seen)
+
+        def store(page: Page[Any]) -> Stored:
+            good, bad = contact_rows_check([customer_row(c) for c in page.items])
+            upserted = contacts_upsert(account=run.account, rows=good, seen_at=timezone.now())
+            counts = upserted.counts
+            counts += run.skipped(Resource.CUSTOMERS, bad)
+            return Stored(counts, [])
+
+        return Listing(Resource.CUSTOMERS, fetch, store)
+
+    def chats(self) -> Listing:
+        run, account = self.run, self.run.account
+
+        def fetch(offset: int, since: datetime | None) -> Page[Any]:
+            if since is None:
+                return self.client.chats_page(offset=offset)
+            return self.client.chats_page(offset=offset, sort="chats.lastMessageAt", order="desc")
+
+        def reached_older(page: Page[Any], since: datetime) -> bool:
+            edge = since.timestamp()
+            return any((c.last_message_at or 0) < edge for c in page.items)
+
+        def store(page: Page[Any]) -> Stored:
+            good, bad = rows_check([chat_row(c) for c in page.items], CHAT_LIMITS)
+            upserted = chats_upsert(account_id=account.pk, rows=good, seen_at=timezone.now())
+            counts = upserted.counts
+            counts += run.skipped(Resource.CHATS, bad)
+            wanted = upserted.ids if run.full else upserted.changed
+            return Stored(counts, sorted(wanted, key=int))
+
+        def read_detail(vendor_id: str) -> list[HelpCrunchMessage]:
+            return self._messages(vendor_id)
+
+        def store_detail(vendor_id: str, messages: list[HelpCrunchMessage]) -> Counts:
+            conversation = ChatConversation.objects.filter(account=account, vendor_id=vendor_id)
+            conversation_id = conversation.values_list("pk", flat=True).first()
+            good, bad = rows_check([message_row(m) for m in messages], CHAT_MESSAGE_LIMITS)
+            counts = run.skipped("chat_messages", bad)
+            if conversation_id is not None:
+                counts += chat_messages_upsert(conversation_id=conversation_id, rows=good).counts
+            return counts
+
+        return Listing(
+            Resource.CHATS,
+            fetch,
+            store,
+            reached_older=reached_older,
+            detail_resource="chat_messages",
+            read_detail=read_detail,
+            store_detail=store_detail,
+        )
+
+    def _messages(self, chat_id: str) -> list[HelpCrunchMessage]:
+        """Every message of the chat, newest first, page after page. Messages that cannot be
+        read are recorded and skipped."""
+        found: list[HelpCrunchMessage] = []
+        offset = 0
+        while True:
+            page = self.client.chat_messages_page(chat_id, offset=offset)
+            found.extend(page.items)
+            self.run.count("chat_messages", self.run.skipped("chat_messages", page.malformed))
+            if page.is_last:
+                return found
+            offset = page.next_offset
