@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.admin.actions import chat as chat_actions
@@ -10,6 +12,7 @@ from backoffice.admin.actions import contact as contact_actions
 from backoffice.admin.actions import ticket as ticket_actions
 from backoffice.admin.base import ReadOnlyInline
 from backoffice.admin.operations_link import OperationsLinkMixin
+from backoffice.admin.vendor_html import ticket_body_html
 from backoffice.models import ChatConversation, ChatMessage, Contact, Tag, Ticket, TicketMessage
 
 
@@ -59,9 +62,24 @@ class ContactAdmin(contact_actions.ContactActionPermissions, OperationsLinkMixin
         return ", ".join(tag.name for tag in obj.tags.all())
 
 
+def shown_body(message: TicketMessage) -> SafeString:
+    """The message as its reader sees it: vendor HTML cleaned (vendor_html.py), text escaped."""
+    return format_html(
+        '<div class="vendor-html">{}</div>',
+        ticket_body_html(body=message.body, body_type=message.body_type),
+    )
+
+
 class TicketMessageInline(ReadOnlyInline):
+    """The ticket's conversation, oldest first, each message readable as sent."""
+
     model = TicketMessage
-    fields = readonly_fields = ("kind", "author", "sent_at", "body_type", "body")
+    fields = readonly_fields = ("kind", "author", "sent_at", "message")
+    verbose_name_plural = _("conversation")
+
+    @admin.display(description=_("message"))
+    def message(self, obj: TicketMessage) -> SafeString:
+        return shown_body(obj)
 
 
 @admin.register(Ticket)
@@ -81,11 +99,16 @@ class TicketAdmin(ticket_actions.TicketActionPermissions, OperationsLinkMixin, a
 @admin.register(TicketMessage)
 class TicketMessageAdmin(admin.ModelAdmin):
     list_display = ["ticket", "kind", "author", "sent_at"]
+    readonly_fields = ["message"]
     list_filter = ["kind", "ticket__account"]
     search_fields = ["=ticket__vendor_id", "author"]
     list_select_related = ["ticket"]
     autocomplete_fields = ["ticket"]
     show_full_result_count = False
+
+    @admin.display(description=_("message as shown"))
+    def message(self, obj: TicketMessage) -> SafeString:
+        return shown_body(obj)
 
 
 class ChatMessageInline(ReadOnlyInline):
