@@ -10,13 +10,14 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.admin.actions.account import test_connection
+from backoffice.admin.actions.selection import ValidSelectionMixin
 from backoffice.admin.operations_link import OperationsLinkMixin
 from backoffice.models import AgentIdentity, User, VendorAccount
 from backoffice.vendors import Vendor
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(ValidSelectionMixin, DjangoUserAdmin):
     pass
 
 
@@ -102,7 +103,7 @@ class AgentIdentityInline(admin.TabularInline):
 
 
 @admin.register(VendorAccount)
-class VendorAccountAdmin(OperationsLinkMixin, admin.ModelAdmin):
+class VendorAccountAdmin(ValidSelectionMixin, OperationsLinkMixin, admin.ModelAdmin):
     form = VendorAccountForm
     list_display = [
         "name",
@@ -149,7 +150,7 @@ class VendorAccountAdmin(OperationsLinkMixin, admin.ModelAdmin):
 
 
 @admin.register(AgentIdentity)
-class AgentIdentityAdmin(admin.ModelAdmin):
+class AgentIdentityAdmin(ValidSelectionMixin, admin.ModelAdmin):
     list_display = ["user", "account", "login", "display_name"]
     list_filter = ["account"]
     search_fields = ["login", "display_name", "user__username", "user__email"]

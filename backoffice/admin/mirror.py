@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from backoffice.admin.actions import chat as chat_actions
 from backoffice.admin.actions import contact as contact_actions
 from backoffice.admin.actions import ticket as ticket_actions
+from backoffice.admin.actions.selection import ValidSelectionMixin
 from backoffice.admin.base import ReadOnlyInline
 from backoffice.admin.operations_link import OperationsLinkMixin
 from backoffice.admin.vendor_html import ticket_body_html
@@ -17,7 +18,7 @@ from backoffice.models import ChatConversation, ChatMessage, Contact, Tag, Ticke
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(ValidSelectionMixin, admin.ModelAdmin):
     list_display = ["name", "account", "color"]
     list_filter = ["account"]
     search_fields = ["name"]
@@ -97,7 +98,7 @@ class TicketAdmin(ticket_actions.TicketActionPermissions, OperationsLinkMixin, a
 
 
 @admin.register(TicketMessage)
-class TicketMessageAdmin(admin.ModelAdmin):
+class TicketMessageAdmin(ValidSelectionMixin, admin.ModelAdmin):
     list_display = ["ticket", "kind", "author", "sent_at"]
     readonly_fields = ["message"]
     list_filter = ["kind", "ticket__account"]
@@ -117,7 +118,7 @@ class ChatMessageInline(ReadOnlyInline):
 
 
 @admin.register(ChatConversation)
-class ChatConversationAdmin(OperationsLinkMixin, admin.ModelAdmin):
+class ChatConversationAdmin(ValidSelectionMixin, OperationsLinkMixin, admin.ModelAdmin):
     list_display = ["vendor_id", "account", "contact", "status", "assignee", "last_message_at"]
     list_filter = ["account", "account__vendor", "status"]
     search_fields = ["=vendor_id", "contact__email", "contact__last_name", "assignee"]
@@ -133,7 +134,7 @@ class ChatConversationAdmin(OperationsLinkMixin, admin.ModelAdmin):
 
 
 @admin.register(ChatMessage)
-class ChatMessageAdmin(admin.ModelAdmin):
+class ChatMessageAdmin(ValidSelectionMixin, admin.ModelAdmin):
     list_display = ["conversation", "sender", "agent_ref", "sent_at"]
     list_filter = ["sender", "conversation__account"]
     search_fields = ["=conversation__vendor_id", "=vendor_id"]
