@@ -174,9 +174,10 @@ def roles_sync(
     return resolved
 
 
-def roles_after_migrate(*, apps: Apps, using: str, **kwargs: object) -> None:
+def roles_after_migrate(*, using: str, apps: Apps = global_apps, **kwargs: object) -> None:
     """``post_migrate`` receiver: every app's permissions first (this app's signal comes before
-    auth's own permission pass for the apps after it), then the groups."""
+    auth's own permission pass for the apps after it), then the groups. ``flush`` (a
+    transactional test's teardown) sends the signal without ``apps``: the models as they are."""
     from django.contrib.auth.management import create_permissions
 
     for app_config in global_apps.get_app_configs():

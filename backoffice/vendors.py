@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -35,6 +36,13 @@ PROFILES: dict[str, VendorProfile] = {
 }
 
 
+# One DNS label: letters, digits and inner hyphens (international names in their xn-- form).
+_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
+# Characters no vendor URL has, which URL parsers disagree about (a backslash is a slash to a
+# browser and part of the host to urllib), so a URL carrying one is refused before parsing.
+_AMBIGUOUS = re.compile(r"[\\\s\x00-\x1f\x7f]")
+
+
 def _host_allowed(host: str, patterns: tuple[str, ...]) -> bool:
     for pattern in patterns:
         if pattern.startswith("*."):
@@ -45,26 +53,51 @@ def _host_allowed(host: str, patterns: tuple[str, ...]) -> bool:
     return False
 
 
+def _plain_host_name(host: str) -> bool:
+    """A host name of DNS labels only: no trailing dot, no empty label, no percent-escapes."""
+    return len(host) <= 253 and all(_LABEL.fullmatch(label) for label in host.split("."))
+
+
+def _port(url: SplitResult) -> int | str | None:
+    try:
+        return url.port
+    except ValueError:
+        return "invalid"
+
+
 def base_url_problem(vendor: str, url: str, *, allow_loopback: bool) -> str | None:
     """Why ``url`` cannot be an account's base URL for ``vendor``, or None when it can.
 
-    Vendor accounts must talk HTTPS to the vendor's own hosts; loopback (the vendor sandbox) is
-    accepted only when the deployment allows it.
+    Vendor accounts must talk HTTPS, on the default port, to the vendor's own hosts, named
+    plainly (lower-case DNS labels, no trailing dot); loopback (the vendor sandbox), over http or
+    https on any port, is accepted only when the deployment allows it. Upper case in the host is
+    accepted: host names are case-insensitive and the comparison is made in lower case.
     """
+    if _AMBIGUOUS.search(url):
+        return str(_("The base URL may not contain spaces, control characters or backslashes."))
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
-    if parts.username or parts.password:
+    if "@" in parts.netloc:
         return str(_("Put credentials in the credential fields, not in the URL."))
-    if parts.query or parts.fragment:
+    if parts.query or parts.fragment or url.endswith(("?", "#")):
         return str(_("The base URL takes no query string or fragment."))
+    port = _port(parts)
+    if port == "invalid":
+        return str(_("The base URL's port is not a number from 1 to 65535."))
     if allow_loopback and is_loopback(host) and parts.scheme in ("http", "https"):
         return None
     if parts.scheme != "https":
         return str(_("Vendor URLs must use https."))
+    if not host.isascii():
+        return str(_("Write an international host name in its ASCII form (xn--…)."))
+    if host.endswith("."):
+        return str(_("Write the host name without a trailing dot."))
     profile = PROFILES[vendor]
-    if not _host_allowed(host, profile.allowed_hosts):
+    if not _plain_host_name(host) or not _host_allowed(host, profile.allowed_hosts):
         return str(
             _("%(vendor)s accounts must point at %(hosts)s.")
             % {"vendor": Vendor(vendor).label, "hosts": ", ".join(profile.allowed_hosts)}
         )
+    if port not in (None, 443):
+        return str(_("Vendor URLs use the https port (443); leave the port out."))
     return None

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters
 
 from backoffice.admin.actions.account import sync_from_vendor, test_connection
+from backoffice.admin.actions.selection import ValidSelectionMixin
 from backoffice.admin.operations_link import OperationsLinkMixin
 from backoffice.admin.scoping import AccountScopedAdminMixin
 from backoffice.models import AgentIdentity, SyncCursor, User, VendorAccount
@@ -45,7 +46,7 @@ class StaffUserChangeForm(UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(ValidSelectionMixin, DjangoUserAdmin):
     """Django's user admin, with the vendor accounts a staff member is limited to. Changes to
     groups, permissions and accounts are kept in the staff-action history."""
 
@@ -162,7 +163,9 @@ MANAGE_CREDENTIALS = "backoffice.manage_credentials"
 
 
 @admin.register(VendorAccount)
-class VendorAccountAdmin(AccountScopedAdminMixin, OperationsLinkMixin, admin.ModelAdmin):
+class VendorAccountAdmin(
+    AccountScopedAdminMixin, ValidSelectionMixin, OperationsLinkMixin, admin.ModelAdmin
+):
     account_path = "pk"
     form = VendorAccountForm
     list_display = [
@@ -298,7 +301,7 @@ class VendorAccountAdmin(AccountScopedAdminMixin, OperationsLinkMixin, admin.Mod
 
 
 @admin.register(AgentIdentity)
-class AgentIdentityAdmin(AccountScopedAdminMixin, admin.ModelAdmin):
+class AgentIdentityAdmin(AccountScopedAdminMixin, ValidSelectionMixin, admin.ModelAdmin):
     list_display = ["user", "account", "login", "display_name"]
     list_filter = ["account"]
     search_fields = ["login", "display_name", "user__username", "user__email"]

@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 
+from backoffice.admin.actions.selection import ValidSelectionMixin
 from backoffice.admin.pagination import EstimatedCountPaginator
 
 
@@ -23,7 +24,7 @@ class ReadOnlyAdminMixin:
         return False
 
 
-class AuditTableAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class AuditTableAdmin(ValidSelectionMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """The audit trail is read-only for everyone, superusers included."""
 
     paginator = EstimatedCountPaginator

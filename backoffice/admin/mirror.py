@@ -8,16 +8,19 @@ from django.forms import ModelForm
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.admin.actions import chat as chat_actions
 from backoffice.admin.actions import contact as contact_actions
 from backoffice.admin.actions import people as people_actions
 from backoffice.admin.actions import ticket as ticket_actions
+from backoffice.admin.actions.selection import ValidSelectionMixin
 from backoffice.admin.base import ReadOnlyInline
 from backoffice.admin.operations_link import OperationsLinkMixin
 from backoffice.admin.people import PersonFilter, PersonOfContactFilter
 from backoffice.admin.scoping import AccountScopedAdminMixin
+from backoffice.admin.vendor_html import ticket_body_html
 from backoffice.models import ChatConversation, ChatMessage, Contact, Tag, Ticket, TicketMessage
 from backoffice.people import contacts_link_persons
 
@@ -38,7 +41,7 @@ class VanishedFilter(admin.SimpleListFilter):
 
 
 @admin.register(Tag)
-class TagAdmin(AccountScopedAdminMixin, admin.ModelAdmin):
+class TagAdmin(AccountScopedAdminMixin, ValidSelectionMixin, admin.ModelAdmin):
     list_display = ["name", "account", "color"]
     list_filter = ["account"]
     search_fields = ["name"]
@@ -115,9 +118,24 @@ class ContactAdmin(
         return ", ".join(tag.name for tag in obj.tags.all())
 
 
+def shown_body(message: TicketMessage) -> SafeString:
+    """The message as its reader sees it: vendor HTML cleaned (vendor_html.py), text escaped."""
+    return format_html(
+        '<div class="vendor-html">{}</div>',
+        ticket_body_html(body=message.body, body_type=message.body_type),
+    )
+
+
 class TicketMessageInline(ReadOnlyInline):
+    """The ticket's conversation, oldest first, each message readable as sent."""
+
     model = TicketMessage
-    fields = readonly_fields = ("kind", "author", "sent_at", "body_type", "body")
+    fields = readonly_fields = ("kind", "author", "sent_at", "message")
+    verbose_name_plural = _("conversation")
+
+    @admin.display(description=_("message"))
+    def message(self, obj: TicketMessage) -> SafeString:
+        return shown_body(obj)
 
 
 @admin.register(Ticket)
@@ -140,14 +158,19 @@ class TicketAdmin(
 
 
 @admin.register(TicketMessage)
-class TicketMessageAdmin(AccountScopedAdminMixin, admin.ModelAdmin):
+class TicketMessageAdmin(AccountScopedAdminMixin, ValidSelectionMixin, admin.ModelAdmin):
     account_path = "ticket__account"
     list_display = ["ticket", "kind", "author", "sent_at"]
+    readonly_fields = ["message"]
     list_filter = ["kind", "ticket__account"]
     search_fields = ["=ticket__vendor_id", "author"]
     list_select_related = ["ticket"]
     autocomplete_fields = ["ticket"]
     show_full_result_count = False
+
+    @admin.display(description=_("message as shown"))
+    def message(self, obj: TicketMessage) -> SafeString:
+        return shown_body(obj)
 
 
 class ChatMessageInline(ReadOnlyInline):
@@ -156,7 +179,9 @@ class ChatMessageInline(ReadOnlyInline):
 
 
 @admin.register(ChatConversation)
-class ChatConversationAdmin(AccountScopedAdminMixin, OperationsLinkMixin, admin.ModelAdmin):
+class ChatConversationAdmin(
+    AccountScopedAdminMixin, ValidSelectionMixin, OperationsLinkMixin, admin.ModelAdmin
+):
     list_display = ["vendor_id", "account", "contact", "status", "assignee", "last_message_at"]
     list_filter = ["account", "account__vendor", "status", VanishedFilter, PersonOfContactFilter]
     search_fields = ["=vendor_id", "contact__email", "contact__last_name", "assignee"]
@@ -172,7 +197,7 @@ class ChatConversationAdmin(AccountScopedAdminMixin, OperationsLinkMixin, admin.
 
 
 @admin.register(ChatMessage)
-class ChatMessageAdmin(AccountScopedAdminMixin, admin.ModelAdmin):
+class ChatMessageAdmin(AccountScopedAdminMixin, ValidSelectionMixin, admin.ModelAdmin):
     account_path = "conversation__account"
     list_display = ["conversation", "sender", "agent_ref", "sent_at"]
     list_filter = ["sender", "conversation__account"]

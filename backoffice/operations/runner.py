@@ -31,7 +31,11 @@ from django.utils import timezone
 
 from backoffice.crypto import CredentialDecryptionError
 from backoffice.models import ApiCall, Operation, OperationAction, OperationState, VendorAccount
-from backoffice.operations.clients import MissingCredentials, vendor_client_build
+from backoffice.operations.clients import (
+    BaseUrlRefused,
+    MissingCredentials,
+    vendor_client_build,
+)
 from backoffice.operations.dispatch import operations_dispatch
 from backoffice.operations.handlers import handler_for
 from backoffice.operations.handlers.base import (
@@ -190,7 +194,7 @@ class _Run:
                 before_send=hooks.before_send,
                 rate_limiter=RateLimiterHook(account),
             )
-        except (MissingCredentials, CredentialDecryptionError, ValueError) as exc:
+        except (MissingCredentials, BaseUrlRefused, CredentialDecryptionError, ValueError) as exc:
             self.finish(State.FAILED, error=str(exc))
             return
         attempt = Attempt(operation=op, account=account, target=target, client=client)

@@ -51,6 +51,10 @@ _SETTINGS_VARS = {
     "ALLOWED_HOSTS",
     "ALLOW_LOOPBACK_VENDOR_URLS",
     "SECURE_SSL_REDIRECT",
+    "SECURE_HSTS_SECONDS",
+    "SESSION_COOKIE_AGE",
+    "LOGIN_FAILURE_LIMIT",
+    "LOGIN_COOLOFF_MINUTES",
 }
 
 
@@ -130,6 +134,7 @@ def test_it_passes_the_deployment_checklist_in_production() -> None:
             **{k: v for k, v in os.environ.items() if k not in _SETTINGS_VARS},
             "DJANGO_SETTINGS_MODULE": "backoffice.settings",
             **PRODUCTION_ENV,
+            "DATABASE_URL": "postgres://switchboard:pw@db.internal:5432/switchboard",
         },
         capture_output=True,
         text=True,

@@ -73,7 +73,9 @@ def left_alone_html(refused: Sequence[Operation], verb: str) -> SafeString:
 def _return_to(request: HttpRequest) -> HttpResponseRedirect | None:
     """Back to the page the action was started from (an operation's page), when it is ours."""
     target = request.POST.get("_return_to", "")
-    if target and url_has_allowed_host_and_scheme(
+    # A path on this site, as the operation page sends it: not a relative one ("0", "x/y"),
+    # which the browser would resolve against the list's URL.
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return HttpResponseRedirect(target)

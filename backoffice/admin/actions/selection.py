@@ -15,7 +15,8 @@ from django.utils.translation import gettext
 class ValidSelectionMixin:
     """Django's admin filters the selection with the posted ids as they are; an id that is not
     a number, or too large for the column (a crafted or garbled post), would end in a server
-    error. It ends in a message."""
+    error. It ends in a message. Every back-office admin with actions (Django's own "delete
+    selected" included) mixes this in."""
 
     model: Any
 

@@ -113,8 +113,8 @@ def test_it_shows_the_progress_box_above_a_bulk_actions_list(owner_client, group
     assert '<strong data-count="failed">3</strong> failed' in page
     assert '<strong data-count="pending">4</strong> pending' in page
     assert 'of <strong data-count="total">10</strong>' in page
-    assert 'data-bar="succeeded" style="width: 30.0%"' in page
-    assert 'data-bar="pending" style="width: 40.0%"' in page
+    assert 'data-bar="succeeded" data-width="30.0"' in page
+    assert 'data-bar="pending" data-width="40.0"' in page
     assert "backoffice/operation_progress.js" in page
     assert "Updating every few seconds" in page
 
