@@ -85,8 +85,9 @@ def bench_database(url: str | None, name: str, *, keep: bool) -> Iterator[str]:
                 server.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
-def django_setup(database_url: str) -> None:
-    """Production settings (DEBUG off, ORM broker, not sync) on the bench's own database."""
+def django_setup(database_url: str, **extra: str) -> None:
+    """Production settings (DEBUG off, ORM broker, not sync) on the bench's own database;
+    ``extra`` sets more variables (e.g. ``ALLOW_LOOPBACK_VENDOR_URLS="1"``)."""
     from cryptography.fernet import Fernet
 
     sys.path.insert(0, str(ROOT))
@@ -102,6 +103,7 @@ def django_setup(database_url: str) -> None:
             "ALLOWED_HOSTS": "testserver",
             "SECURE_SSL_REDIRECT": "0",
             "LOG_LEVEL": "WARNING",
+            **extra,
         }
     )
     import django

@@ -21,40 +21,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bulk_action import Refused, bench_database
+from bulk_action import Refused, bench_database, django_setup
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_SECONDS = 60.0
-
-
-def django_setup(database_url: str) -> None:
-    """Production settings (DEBUG off, ORM broker, not sync), loopback vendor URLs allowed for
-    the sandbox, one batch per run (every page pays a run's whole overhead: the worst case)."""
-    from cryptography.fernet import Fernet
-
-    sys.path.insert(0, str(ROOT))
-    for name in ("REDIS_URL", "Q_SYNC"):
-        os.environ.pop(name, None)
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "backoffice.settings",
-            "DATABASE_URL": database_url,
-            "DEBUG": "0",
-            "SECRET_KEY": "bench-only-secret-key-" + Fernet.generate_key().decode(),
-            "FIELD_ENCRYPTION_KEY": Fernet.generate_key().decode(),
-            "ALLOWED_HOSTS": "testserver",
-            "SECURE_SSL_REDIRECT": "0",
-            "ALLOW_LOOPBACK_VENDOR_URLS": "1",
-            "SYNC_SLICE_SECONDS": "0",
-            "LOG_LEVEL": "WARNING",
-        }
-    )
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, interactive=False)
 
 
 @dataclass
@@ -113,7 +83,9 @@ def main() -> int:
     args = parser.parse_args()
     try:
         with bench_database(os.environ.get("DATABASE_URL"), args.database, keep=args.keep) as url:
-            django_setup(url)
+            # Loopback for the sandbox; one batch per run, so every page pays a run's whole
+            # overhead (claim, client, summary, re-queue): the worst case.
+            django_setup(url, ALLOW_LOOPBACK_VENDOR_URLS="1", SYNC_SLICE_SECONDS="0")
             return bench(args)
     except Refused as refused:
         print(f"refused: {refused}", file=sys.stderr)

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from backoffice.models import ChatConversation, ChatMessage, SyncCursor
 from backoffice.sync.contacts import ContactRow, contact_rows_check, contacts_upsert
-from backoffice.sync.passes import Listing, Stored, listing_slice
+from backoffice.sync.passes import Listing, Stored, listings_slice
 from backoffice.sync.records import (
     CHAT_LIMITS,
     CHAT_MESSAGE_LIMITS,
@@ -136,12 +136,7 @@ class HelpCrunchSync:
         self.client = client
 
     def __call__(self) -> bool:
-        for listing in (self.customers(), self.chats()):
-            if self.run.is_done(listing.resource):
-                continue
-            if not listing_slice(self.run, listing):
-                return False
-        return True
+        return listings_slice(self.run, (self.customers(), self.chats()))
 
     def customers(self) -> Listing:
         run = self.run

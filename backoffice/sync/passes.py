@@ -8,7 +8,7 @@ continues from the cursor: no record missed, none stored twice.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -53,6 +53,17 @@ class Listing:
 def unreadable(error: TransportError) -> bool:
     """A record the vendor answered but that cannot be read: skip it, the rest goes on."""
     return not error.retryable
+
+
+def listings_slice(run: SyncRun, listings: Iterable[Listing]) -> bool:
+    """One slice of an account's sync: its resources' passes in order, each resumed where its
+    cursor stands; True when every pass has ended."""
+    for listing in listings:
+        if run.is_done(listing.resource):
+            continue
+        if not listing_slice(run, listing):
+            return False
+    return True
 
 
 def listing_slice(run: SyncRun, listing: Listing) -> bool:

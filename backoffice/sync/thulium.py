@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from backoffice.models import SyncCursor, Ticket, TicketMessage, VendorAccount
 from backoffice.sync.contacts import ContactRow, contact_rows_check, contacts_upsert
-from backoffice.sync.passes import Listing, Stored, listing_slice
+from backoffice.sync.passes import Listing, Stored, listings_slice
 from backoffice.sync.records import (
     MESSAGE_LIMITS,
     TICKET_LIMITS,
@@ -104,12 +104,7 @@ class ThuliumSync:
 
     def __call__(self) -> bool:
         """One slice of the account's sync; True when every resource's pass has ended."""
-        for listing in (self.customers(), self.tickets()):
-            if self.run.is_done(listing.resource):
-                continue
-            if not listing_slice(self.run, listing):
-                return False
-        return True
+        return listings_slice(self.run, (self.customers(), self.tickets()))
 
     def customers(self) -> Listing:
         def fetch(offset: int, since: datetime | None) -> Page[Any]:

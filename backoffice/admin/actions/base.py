@@ -97,6 +97,24 @@ def report(
     modeladmin.message_user(request, text, level)
 
 
+def action_page_context(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, *, action: str, title: str
+) -> dict[str, Any]:
+    """What every page between a changelist and its action needs: the admin's own context and
+    the selection, which the page posts back with the same action."""
+    opts = modeladmin.model._meta
+    return {
+        **modeladmin.admin_site.each_context(request),
+        "title": title,
+        "subtitle": None,
+        "opts": opts,
+        "app_label": opts.app_label,
+        "action": action,
+        "selected": request.POST.getlist(ACTION_CHECKBOX_NAME),
+        "select_across": request.POST.get("select_across", "0"),
+    }
+
+
 def intermediate_action(
     modeladmin: admin.ModelAdmin,
     request: HttpRequest,
@@ -140,16 +158,9 @@ def intermediate_action(
     opts = modeladmin.model._meta
     count = queryset.count()
     context = {
-        **modeladmin.admin_site.each_context(request),
-        "title": title,
-        "subtitle": None,
+        **action_page_context(modeladmin, request, action=action, title=title),
         "intro": intro,
         "form": form,
-        "action": action,
-        "opts": opts,
-        "app_label": opts.app_label,
-        "selected": request.POST.getlist(ACTION_CHECKBOX_NAME),
-        "select_across": request.POST.get("select_across", "0"),
         "count": count,
         "noun": capfirst(opts.verbose_name_plural if count != 1 else opts.verbose_name),
         "preview": list(queryset[:10]),

@@ -13,7 +13,6 @@ from collections import Counter
 from collections.abc import Sequence
 
 from django.contrib import admin, messages
-from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -24,6 +23,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from backoffice.admin.actions.base import action_page_context
 from backoffice.models import Operation, OperationState
 from backoffice.operations.enqueue import operations_dismiss, operations_retry
 from backoffice.operations.progress import scope_of
@@ -103,16 +103,8 @@ def _confirmation(
     button: str,
 ) -> TemplateResponse:
     """A page that lists what the action will do and re-posts the selection with ``apply``."""
-    opts = modeladmin.model._meta
     context = {
-        **modeladmin.admin_site.each_context(request),
-        "title": title,
-        "subtitle": None,
-        "opts": opts,
-        "app_label": opts.app_label,
-        "action": action,
-        "selected": request.POST.getlist(ACTION_CHECKBOX_NAME),
-        "select_across": request.POST.get("select_across", "0"),
+        **action_page_context(modeladmin, request, action=action, title=title),
         "return_to": request.POST.get("_return_to", ""),
         "lead": lead,
         "advice": advice,

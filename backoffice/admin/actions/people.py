@@ -13,7 +13,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
@@ -23,6 +22,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.admin.actions.base import action_page_context
 from backoffice.admin.actions.selection import ValidSelectionMixin
 from backoffice.models import Contact, Person
 from backoffice.people import contacts_split, persons_merge
@@ -76,16 +76,8 @@ def _confirmation(
     button: str,
     form: forms.Form | None = None,
 ) -> TemplateResponse:
-    opts = modeladmin.model._meta
     context = {
-        **modeladmin.admin_site.each_context(request),
-        "title": title,
-        "subtitle": None,
-        "opts": opts,
-        "app_label": opts.app_label,
-        "action": action,
-        "selected": request.POST.getlist(ACTION_CHECKBOX_NAME),
-        "select_across": request.POST.get("select_across", "0"),
+        **action_page_context(modeladmin, request, action=action, title=title),
         "lead": lead,
         "rows": rows,
         "headers": headers,
