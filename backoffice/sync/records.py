@@ -106,7 +106,6 @@ def tickets_upsert(*, account_id: int, rows: Sequence[TicketRow], seen_at: datet
             }
             for r in rows
         ],
-        compare=["subject", "status", "contact_id", "opened_at", "vendor_updated_at"],
         seen_at=seen_at,
     )
 
@@ -145,7 +144,6 @@ def ticket_messages_upsert(*, ticket_id: int, rows: Sequence[TicketMessageRow]) 
             }
             for r in rows
         ],
-        compare=["kind", "body", "body_type", "author", "sent_at"],
     )
 
 
@@ -166,14 +164,6 @@ def chats_upsert(*, account_id: int, rows: Sequence[ChatRow], seen_at: datetime)
             }
             for r in rows
         ],
-        compare=[
-            "contact_id",
-            "status",
-            "vendor_status",
-            "assignee",
-            "started_at",
-            "last_message_at",
-        ],
         seen_at=seen_at,
     )
 
@@ -192,5 +182,4 @@ def chat_messages_upsert(*, conversation_id: int, rows: Sequence[ChatMessageRow]
             }
             for r in rows
         ],
-        compare=["sender", "agent_ref", "text", "sent_at"],
     )

@@ -29,21 +29,23 @@ def rows_upsert(
     *,
     scope: Mapping[str, Any],
     rows: Sequence[Mapping[str, Any]],
-    compare: Sequence[str],
+    compare: Sequence[str] | None = None,
     seen_at: datetime | None = None,
     changed_anyway: set[str] | frozenset[str] = frozenset(),
 ) -> Upserted:
     """Insert or update ``rows`` (field values with ``vendor_id``) within ``scope`` (the parent:
     ``{"account_id": 3}``), unique on the scope and ``vendor_id``.
 
-    A row is updated when one of ``compare`` differs, or when it was flagged vanished (it is
-    back), or its vendor id is in ``changed_anyway`` (a change stored elsewhere, such as its
-    tags). With ``seen_at``, the model's ``last_synced_at`` is set and ``vanished_at`` cleared
-    on every row of the batch.
+    A row is updated when one of ``compare`` (by default every field of the rows) differs, or
+    when it was flagged vanished (it is back), or its vendor id is in ``changed_anyway`` (a
+    change stored elsewhere, such as its tags). With ``seen_at``, the model's
+    ``last_synced_at`` is set and ``vanished_at`` cleared on every row of the batch.
     """
     if not rows:
         return Upserted(Counts(), {})
     by_key = {str(row["vendor_id"]): row for row in rows}  # a later repeat wins
+    if compare is None:
+        compare = [name for name in rows[0] if name != "vendor_id"]
     keys = list(by_key)
     tracks_vanishing = seen_at is not None
     wanted = ["pk", "vendor_id", *compare, *(["vanished_at"] if tracks_vanishing else [])]
