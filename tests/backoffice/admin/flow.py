@@ -25,6 +25,28 @@ def changelist(model: type[Model], query: str = "") -> str:
     return f"{url}?{query}" if query else url
 
 
+def _post_action(
+    client: Client,
+    model: type[Model],
+    action: str,
+    selected: Iterable[Any],
+    fields: Mapping[str, Any],
+    *,
+    query: str,
+    select_across: bool,
+) -> HttpResponse:
+    response = client.post(
+        changelist(model, query),
+        {
+            "action": action,
+            "_selected_action": [str(pk) for pk in selected],
+            "select_across": "1" if select_across else "0",
+            **fields,
+        },
+    )
+    return response  # type: ignore[no-any-return]
+
+
 def start(
     client: Client,
     model: type[Model],
@@ -37,17 +59,10 @@ def start(
 ) -> HttpResponse:
     """Tick rows, pick the action, press Go: the intermediate form (``data``: extra fields the
     page's own buttons post, such as a return address)."""
-    response = client.post(
-        changelist(model, query),
-        {
-            "action": action,
-            "_selected_action": [str(pk) for pk in selected],
-            "select_across": "1" if select_across else "0",
-            "index": "0",
-            **(data or {}),
-        },
+    fields = {"index": "0", **(data or {})}
+    return _post_action(
+        client, model, action, selected, fields, query=query, select_across=select_across
     )
-    return response  # type: ignore[no-any-return]
 
 
 def apply(
@@ -61,17 +76,10 @@ def apply(
     select_across: bool = False,
 ) -> HttpResponse:
     """Fill in the intermediate form and submit it (its button is named ``apply``)."""
-    response = client.post(
-        changelist(model, query),
-        {
-            "action": action,
-            "_selected_action": [str(pk) for pk in selected],
-            "select_across": "1" if select_across else "0",
-            "apply": "Apply",
-            **(data or {}),
-        },
+    fields = {"apply": "Apply", **(data or {})}
+    return _post_action(
+        client, model, action, selected, fields, query=query, select_across=select_across
     )
-    return response  # type: ignore[no-any-return]
 
 
 def run(
