@@ -7,8 +7,8 @@ contract; "vendor docs" are HelpCrunch's public REST API v1 documentation.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any, Protocol, TypeVar
 
 import requests
 
@@ -75,6 +75,28 @@ def _page(body: object) -> tuple[list[Any], int | None]:
         if total is None and isinstance(meta, Mapping):
             total = opt_int(meta.get("total"))
     return items, total
+
+
+class _WithId(Protocol):
+    @property
+    def id(self) -> int: ...
+
+
+_Item = TypeVar("_Item", bound=_WithId)
+
+
+def _read(
+    items: list[Any],
+    parse: Callable[[Any], _Item],
+    *,
+    offset: int,
+    limit: int,
+    total: int | None,
+) -> Page[_Item]:
+    """A page of records keyed by their ``id``, a malformed one set aside (``read_page``)."""
+    return read_page(
+        items, parse, key=lambda i: i.id, id_keys=("id",), offset=offset, limit=limit, total=total
+    )
 
 
 class HelpCrunchClient:
@@ -188,11 +210,38 @@ class HelpCrunchClient:
         max_pages: int,
     ) -> Iterator[Any]:
         def fetch(offset: int, limit: int) -> tuple[list[Any], int | None]:
-            page = [*query, ("offset", str(offset)), ("limit", str(limit))]
-            return _page(self.transport.request("GET", path, query=page, idempotent=True))
+            return self._get_page(path, query, offset=offset, limit=limit)
 
         return offset_pages(
             fetch, page_size=page_size, max_pages=max_pages, what=f"helpcrunch {path}"
+        )
+
+    def _get_page(
+        self, path: str, query: list[tuple[str, str]], *, offset: int, limit: int
+    ) -> tuple[list[Any], int | None]:
+        """One page of a GET list: its items and the vendor's total."""
+        page = [*query, ("offset", str(offset)), ("limit", str(limit))]
+        return _page(self.transport.request("GET", path, query=page, idempotent=True))
+
+    def _search_page(
+        self,
+        clauses: list[dict[str, Any]],
+        *,
+        comparison: str,
+        sort: str | None,
+        order: str | None,
+        offset: int,
+        limit: int,
+    ) -> tuple[list[Any], int | None]:
+        """One page of POST /customers/search (a read; safe to repeat)."""
+        payload: dict[str, Any] = {"filter": clauses, "comparison": comparison}
+        if sort is not None:
+            payload["sort"] = sort
+        if order is not None:
+            payload["order"] = order.upper()
+        payload.update(limit=limit, offset=offset)
+        return _page(
+            self.transport.request("POST", "customers/search", json_body=payload, idempotent=True)
         )
 
     @staticmethod
@@ -247,16 +296,9 @@ class HelpCrunchClient:
             raise ValueError("no search filters given")
 
         def fetch(offset: int, limit: int) -> tuple[list[Any], int | None]:
-            payload: dict[str, Any] = {"filter": clauses, "comparison": comparison}
-            if sort is not None:
-                payload["sort"] = sort
-            if order is not None:
-                payload["order"] = order.upper()
-            payload.update(limit=limit, offset=offset)
-            body = self.transport.request(
-                "POST", "customers/search", json_body=payload, idempotent=True
+            return self._search_page(
+                clauses, comparison=comparison, sort=sort, order=order, offset=offset, limit=limit
             )
-            return _page(body)
 
         items = offset_pages(
             fetch, page_size=page_size, max_pages=max_pages, what="helpcrunch customers/search"
@@ -313,32 +355,18 @@ class HelpCrunchClient:
         customers seen since then, oldest first (POST /customers/search on ``customers.lastSeen``,
         the vendor's own incremental order)."""
         if last_seen_from is None:
-            query = [("offset", str(offset)), ("limit", str(limit))]
-            body = self.transport.request("GET", "customers", query=query, idempotent=True)
+            items, total = self._get_page("customers", [], offset=offset, limit=limit)
         else:
-            payload = {
-                "filter": [
-                    {"field": "customers.lastSeen", "operator": ">=", "value": int(last_seen_from)}
-                ],
-                "comparison": "AND",
-                "sort": "customers.lastSeen",
-                "order": "ASC",
-                "limit": limit,
-                "offset": offset,
-            }
-            body = self.transport.request(
-                "POST", "customers/search", json_body=payload, idempotent=True
+            since = {"field": "customers.lastSeen", "operator": ">=", "value": int(last_seen_from)}
+            items, total = self._search_page(
+                [since],
+                comparison="AND",
+                sort="customers.lastSeen",
+                order="ASC",
+                offset=offset,
+                limit=limit,
             )
-        items, total = _page(body)
-        return read_page(
-            items,
-            HelpCrunchCustomer.from_api,
-            key=lambda c: c.id,
-            id_keys=("id",),
-            offset=offset,
-            limit=limit,
-            total=total,
-        )
+        return _read(items, HelpCrunchCustomer.from_api, offset=offset, limit=limit, total=total)
 
     def chats_page(
         self,
@@ -349,34 +377,17 @@ class HelpCrunchClient:
         order: str | None = None,
     ) -> Page[HelpCrunchChat]:
         """One page of GET /chats (see ``iter_chats`` for the sort keys)."""
-        query = [*self._sorting(sort, order), ("offset", str(offset)), ("limit", str(limit))]
-        items, total = _page(self.transport.request("GET", "chats", query=query, idempotent=True))
-        return read_page(
-            items,
-            HelpCrunchChat.from_api,
-            key=lambda c: c.id,
-            id_keys=("id",),
-            offset=offset,
-            limit=limit,
-            total=total,
-        )
+        query = self._sorting(sort, order)
+        items, total = self._get_page("chats", query, offset=offset, limit=limit)
+        return _read(items, HelpCrunchChat.from_api, offset=offset, limit=limit, total=total)
 
     def chat_messages_page(
         self, chat_id: int | str, *, offset: int = 0, limit: int = 100
     ) -> Page[HelpCrunchMessage]:
         """One page of GET /chats/:id/messages, newest first."""
-        query = [("offset", str(offset)), ("limit", str(limit))]
         path = f"chats/{path_segment(chat_id)}/messages"
-        items, total = _page(self.transport.request("GET", path, query=query, idempotent=True))
-        return read_page(
-            items,
-            HelpCrunchMessage.from_api,
-            key=lambda m: m.id,
-            id_keys=("id",),
-            offset=offset,
-            limit=limit,
-            total=total,
-        )
+        items, total = self._get_page(path, [], offset=offset, limit=limit)
+        return _read(items, HelpCrunchMessage.from_api, offset=offset, limit=limit, total=total)
 
     def check_connection(self) -> None:
         """One cheap authenticated read (GET /agents?limit=1); raises a VendorError if refused."""
