@@ -228,9 +228,7 @@ class ThuliumClient:
         self, path: str, query: list[tuple[str, str]], page_size: int, max_pages: int
     ) -> Iterator[Any]:
         def fetch(offset: int, limit: int) -> tuple[list[Any], int | None]:
-            page = [*query, ("limit", str(limit)), ("offset", str(offset))]
-            body = self.transport.request("GET", path, query=page, idempotent=True)
-            return list_items(body, LIST_KEYS), None
+            return self._page(path, query, offset, limit), None
 
         return offset_pages(fetch, page_size=page_size, max_pages=max_pages, what=f"thulium {path}")
 
@@ -276,9 +274,7 @@ class ThuliumClient:
 
         ``date_from`` is the minimum modification date.
         """
-        query: list[tuple[str, str]] = []
-        if date_from is not None:
-            query.append(("date_from", self._local(date_from, "%Y-%m-%d %H:%M")))
+        query = self._since(date_from)
         if customer_id is not None:
             query.append(("customer_id", str(customer_id)))
         query.extend(("status_id[]", str(s)) for s in status_ids)
@@ -294,12 +290,14 @@ class ThuliumClient:
     # --- single pages, for a sync that stops and resumes at an offset ------------------------
 
     def _page(self, path: str, query: list[tuple[str, str]], offset: int, limit: int) -> list[Any]:
+        """One page of a GET list (Thulium sends no total)."""
         page = [*query, ("limit", str(limit)), ("offset", str(offset))]
         return list_items(
             self.transport.request("GET", path, query=page, idempotent=True), LIST_KEYS
         )
 
     def _since(self, date_from: datetime | None) -> list[tuple[str, str]]:
+        """``date_from``, the minimum modification date, in the system's time to the minute."""
         if date_from is None:
             return []
         return [("date_from", self._local(date_from, "%Y-%m-%d %H:%M"))]
