@@ -63,6 +63,11 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+if not DEBUG:
+    # Serves the collected static files under gunicorn (compressed, cached for good when hashed);
+    # in development runserver serves them from the finders.
+    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+
 ROOT_URLCONF = "backoffice.urls"
 WSGI_APPLICATION = "backoffice.wsgi.application"
 AUTH_USER_MODEL = "backoffice.User"
@@ -219,7 +224,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # django-axes checks every login first and refuses it while the login is locked out.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "backoffice.security.DemoPasswordRefusedBackend",
 ]
 # After LOGIN_FAILURE_LIMIT wrong passwords for one user name from one address, that user name is
 # refused from that address (the right password included) for LOGIN_COOLOFF_MINUTES. Keyed on
@@ -278,6 +283,17 @@ if not DEBUG:
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
+# In production the files are collected (`collectstatic`, which `runstack` runs) with a content hash
+# in their names and compressed, so WhiteNoise can let browsers cache them for good; development
+# serves them as they are from the finders.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
 
 # --- Logging ------------------------------------------------------------------------------------
 LOGGING = {

@@ -22,3 +22,11 @@ from backoffice.settings import Q_CLUSTER, env
 
 Q_CLUSTER = {**Q_CLUSTER, "sync": env.bool("Q_SYNC", default=True)}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins in tests
+# Pages render in the suite without a `collectstatic` first (production uses hashed, collected
+# files); WhiteNoise, on as in production, finds an empty directory instead.
+STATIC_ROOT = str(VAR_DIR / "test-static")  # noqa: F405
+os.makedirs(STATIC_ROOT, exist_ok=True)
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -52,19 +54,26 @@ def test_it_sets_them_on_the_login_page_too() -> None:
 
 
 PRODUCTION_LOGIN_PAGE = """
-import json
+import json, re
 import django
 django.setup()
+from django.core.management import call_command
 from django.test import Client
-response = Client().get("/admin/login/", secure=True, headers={"host": "backoffice.example.org"})
-plain = Client().get("/admin/login/", headers={"host": "backoffice.example.org"})
+call_command("collectstatic", "--noinput", verbosity=0)  # as `runstack` does in production
+host = {"host": "backoffice.example.org"}
+response = Client().get("/admin/login/", secure=True, headers=host)
+plain = Client().get("/admin/login/", headers=host)
 cookie = response.cookies["csrftoken"]
+stylesheet = re.search(r'href="(/static/backoffice/admin[^"]*[.]css)"', response.content.decode())
+css = Client().get(stylesheet[1], secure=True, headers={**host, "accept-encoding": "gzip"})
 print(json.dumps({
     "status": response.status_code,
     "headers": dict(response.headers),
     "csrf_cookie": {"secure": bool(cookie["secure"]), "httponly": bool(cookie["httponly"])},
     "plain_status": plain.status_code,
     "plain_location": plain.get("Location"),
+    "stylesheet": stylesheet[1],
+    "css": {"status": css.status_code, "headers": dict(css.headers)},
 }))
 """
 
@@ -79,8 +88,11 @@ print(json.dumps({name: getattr(settings, name) for name in [
 """
 
 
-def test_it_sends_hsts_and_secure_cookies_in_production() -> None:
-    result = run_python(PRODUCTION_LOGIN_PAGE, {**PRODUCTION_ENV, "DATABASE_URL": "sqlite://"})
+def test_it_sends_hsts_and_secure_cookies_in_production(tmp_path: Path) -> None:
+    result = run_python(
+        PRODUCTION_LOGIN_PAGE,
+        {**PRODUCTION_ENV, "DATABASE_URL": "sqlite://", "STATIC_ROOT": str(tmp_path)},
+    )
     assert result.returncode == 0, result.stderr
     seen = json.loads(result.stdout)
 
@@ -94,6 +106,24 @@ def test_it_sends_hsts_and_secure_cookies_in_production() -> None:
     # Plain HTTP is sent to HTTPS.
     assert seen["plain_status"] == 301
     assert seen["plain_location"] == "https://backoffice.example.org/admin/login/"
+
+
+def test_it_serves_the_collected_static_files_hashed_compressed_and_cached_for_good(
+    tmp_path: Path,
+) -> None:
+    result = run_python(
+        PRODUCTION_LOGIN_PAGE,
+        {**PRODUCTION_ENV, "DATABASE_URL": "sqlite://", "STATIC_ROOT": str(tmp_path)},
+    )
+    assert result.returncode == 0, result.stderr
+    seen = json.loads(result.stdout)
+
+    # The page names the file by its content hash, so a new release is never served stale.
+    assert re.fullmatch(r"/static/backoffice/admin\.[0-9a-f]{12}\.css", seen["stylesheet"])
+    css = seen["css"]
+    assert css["status"] == 200
+    assert css["headers"]["Content-Encoding"] == "gzip"
+    assert "immutable" in css["headers"]["Cache-Control"]
 
 
 def test_it_marks_every_cookie_secure_and_http_only_in_production() -> None:
