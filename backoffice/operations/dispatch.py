@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
+from typing import Any
 from uuid import UUID
 
 from django.conf import settings
@@ -29,6 +30,8 @@ GROUP_TASK = "backoffice.tasks.operation_group_dispatch"
 # larger bulk action enqueues one fan-out task that does it in a worker.
 DIRECT_DISPATCH_LIMIT = 50
 CHUNK = 500
+# The sweeper's django-q2 schedule (created by migration 0003, put back after every migrate).
+SWEEPER_SCHEDULE = "Sweep operations"
 
 
 def _orm_broker() -> bool:
@@ -156,3 +159,19 @@ def _broker_queue_size() -> int:
     except Exception:  # a broker that cannot count: assume nothing is waiting
         logger.warning("operations sweep: the broker could not report its queue size")
         return 0
+
+
+def sweeper_schedule_after_migrate(using: str = "default", **kwargs: Any) -> None:
+    """Put the sweeper's every-minute schedule back if it is gone (``flush`` empties django-q2's
+    tables, and so does ``make demo-reset``): without it, lost operations would stay lost."""
+    from django_q.models import Schedule
+
+    Schedule.objects.using(using).get_or_create(
+        name=SWEEPER_SCHEDULE,
+        defaults={
+            "func": "backoffice.tasks.operations_sweep",
+            "schedule_type": Schedule.MINUTES,
+            "minutes": 1,
+            "repeats": -1,
+        },
+    )
