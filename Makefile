@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test install lint format typecheck migrate clean
+.PHONY: run demo-reset test install lint format typecheck migrate clean
 
 # A virtualenv with the project and its dev tools, reinstalled when pyproject.toml changes.
 $(STAMP): pyproject.toml
@@ -15,15 +15,20 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Development server, a background worker and (DEBUG) the vendor sandbox the demo accounts sync
-# from; Ctrl-C stops them all.
+# The demo (DEBUG, the default here): the vendor sandbox, demo accounts, users and agent
+# identities, their first sync, a worker and runserver on 127.0.0.1:8000, logins printed at the
+# end. With DEBUG=0 (and the production settings): collectstatic, a worker and gunicorn.
+# Ctrl-C stops every process; running it again reuses what exists.
 run: export DEBUG ?= 1
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py ensure_demo_superuser
-	$(BIN)/python manage.py ensure_demo_accounts
-	@echo "Back-office: http://127.0.0.1:8000/admin/   (Ctrl-C stops the server, the worker and the vendor sandbox)"
 	$(BIN)/python manage.py runstack --addr 127.0.0.1:8000
+
+# Start the demo over: empty the database (asks first), then `make run`.
+demo-reset: export DEBUG ?= 1
+demo-reset: $(STAMP)
+	$(BIN)/python manage.py demo_reset
+	$(MAKE) run
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

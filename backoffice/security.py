@@ -1,5 +1,5 @@
-"""The Content-Security-Policy header, which Django 5.2 does not set itself, and the page a
-locked-out login sees.
+"""The Content-Security-Policy header, which Django 5.2 does not set itself, the page a
+locked-out login sees, and the login backend that refuses the demo's password in production.
 
 One fixed policy for every response (``settings.CONTENT_SECURITY_POLICY``): the admin and the
 back-office's own pages load scripts and styles from this origin only and run no inline script,
@@ -14,6 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth.backends import ModelBackend
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext
@@ -49,3 +50,22 @@ def login_lockout_response(
         "minutes": minutes,
     }
     return render(request, LOCKOUT_TEMPLATE, context, status=settings.AXES_HTTP_RESPONSE_CODE)
+
+
+class DemoPasswordRefusedBackend(ModelBackend):
+    """Django's own login check, except that outside DEBUG the demo's published password
+    (``backoffice.demo``) never logs anyone in: a database that began as a demo and reached
+    production keeps no door open with a password printed in the README."""
+
+    def authenticate(
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        from backoffice.demo import DEMO_PASSWORDS
+
+        if not settings.DEBUG and password in DEMO_PASSWORDS:
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)

@@ -1,89 +1,229 @@
-"""Run the back-office's processes together for development; Ctrl-C stops them all."""
+"""Run the back-office's processes together; Ctrl-C stops them all.
+
+In DEBUG (what `make run` uses) this is the demo: the vendor sandbox, the demo accounts, users and
+agent identities, the accounts' first sync, then ``runserver``. Otherwise the static files are
+collected and gunicorn serves the site (WhiteNoise serves the static files). A ``qcluster`` worker
+runs beside the web server either way.
+"""
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from backoffice.demo import (
+    DEMO_PASSWORD,
+    SUPERUSER,
+    Demo,
+    DemoRefused,
+    demo_ensure,
+    demo_first_sync_enqueue,
+)
+from backoffice.models import Operation, VendorAccount
 
 SANDBOX_PORT = 8900
-SANDBOX_START_SECONDS = 15
+START_SECONDS = 30
+FIRST_SYNC_SECONDS = 240
+STOP_SECONDS = 15
+
+
+class Stopped(Exception):
+    """Ctrl-C (or SIGTERM) arrived while starting."""
 
 
 class Command(BaseCommand):
     help = (
-        "Start the web server and a qcluster worker together (and, in DEBUG, the vendor sandbox"
-        " on 127.0.0.1:8900 the demo accounts talk to); stop them all on Ctrl-C."
+        "Start the web server and a qcluster worker together; in DEBUG also the vendor sandbox,"
+        " the demo data and its first sync (runserver), otherwise gunicorn with the collected"
+        " static files. Ctrl-C stops them all."
     )
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--addr", default="127.0.0.1:8000", help="web server address")
         parser.add_argument(
+            "--sandbox-port",
+            type=int,
+            default=SANDBOX_PORT,
+            help="port of the vendor sandbox the demo accounts talk to (DEBUG)",
+        )
+        parser.add_argument(
             "--no-sandbox", action="store_true", help="do not start the vendor sandbox in DEBUG"
+        )
+        parser.add_argument(
+            "--web-workers", type=int, default=2, help="gunicorn worker processes (production)"
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        python = sys.executable
-        children: dict[str, subprocess.Popen[bytes]] = {}
-        if settings.DEBUG and not options["no_sandbox"]:
-            if _listening(SANDBOX_PORT):
-                self.stdout.write(f"A vendor sandbox already answers on port {SANDBOX_PORT}.")
-            else:
-                sandbox = [python, "-m", "connectors.sandbox", "--port", str(SANDBOX_PORT)]
-                children["sandbox"] = subprocess.Popen([*sandbox, "--quiet"])  # noqa: S603
-                # The worker's first scheduled syncs need it: wait until it answers.
-                deadline = time.monotonic() + SANDBOX_START_SECONDS
-                while not _listening(SANDBOX_PORT) and time.monotonic() < deadline:
-                    if children["sandbox"].poll() is not None:
-                        break
-                    time.sleep(0.1)
-        commands = {
-            "worker": [python, "manage.py", "qcluster"],
-            "web": [python, "manage.py", "runserver", "--noreload", options["addr"]],
-        }
-        children.update(
-            {name: subprocess.Popen(cmd) for name, cmd in commands.items()}  # noqa: S603
-        )
-        stopping = False
+        self.children: dict[str, subprocess.Popen[bytes]] = {}
+        self.stopping = False
 
         def stop(signum: int, frame: Any) -> None:
-            nonlocal stopping
-            stopping = True
+            self.stopping = True
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
         try:
-            while not stopping:
-                exited = {n: p.returncode for n, p in children.items() if p.poll() is not None}
+            demo = self._start(options)
+            self._banner(options["addr"], demo)
+            while not self.stopping:
+                exited = {n: p.returncode for n, p in self.children.items() if p.poll() is not None}
                 if exited:
                     self.stderr.write(f"Stopped because a process exited: {exited}")
                     break
                 time.sleep(0.5)
+        except Stopped:
+            pass
         finally:
-            self._stop(children)
+            self._stop()
 
-    def _stop(self, children: dict[str, subprocess.Popen[bytes]]) -> None:
-        for process in children.values():
+    def _start(self, options: dict[str, Any]) -> Demo | None:
+        python = sys.executable
+        demo = None
+        if settings.DEBUG:
+            sandbox_url = f"http://127.0.0.1:{options['sandbox_port']}"
+            if not options["no_sandbox"]:
+                self._sandbox(options["sandbox_port"])
+            try:
+                demo = demo_ensure(sandbox_url=sandbox_url)
+            except DemoRefused as exc:  # pragma: no cover - DEBUG was checked above
+                raise CommandError(str(exc)) from exc
+            for account, created in demo.accounts:
+                state = "created" if created else "exists"
+                self.stdout.write(f"Demo account {account.name!r} ({state}): {account.base_url}")
+        else:
+            self.stdout.write("Collecting the static files for WhiteNoise...")
+            call_command("collectstatic", "--noinput", verbosity=0)
+        self._spawn("worker", [python, "manage.py", "qcluster"])
+        if demo is not None:
+            self._first_sync([account for account, _ in demo.accounts])
+        if settings.DEBUG:
+            web = [python, "manage.py", "runserver", "--noreload", options["addr"]]
+        else:
+            web = [
+                python,
+                "-m",
+                "gunicorn",
+                "backoffice.wsgi",
+                "--bind",
+                options["addr"],
+                "--workers",
+                str(options["web_workers"]),
+                "--access-logfile",
+                "-",
+            ]
+        self._spawn("web", web)
+        host, port = options["addr"].rsplit(":", 1)
+        self._wait_for("the web server to answer", lambda: _listening(int(port), host))
+        return demo
+
+    def _sandbox(self, port: int) -> None:
+        if _listening(port):
+            self.stdout.write(f"A vendor sandbox already answers on port {port}.")
+            return
+        sandbox = [sys.executable, "-m", "connectors.sandbox", "--port", str(port), "--quiet"]
+        self._spawn("sandbox", sandbox)
+        self._wait_for("the vendor sandbox to answer", lambda: _listening(port))
+
+    def _first_sync(self, accounts: Sequence[VendorAccount]) -> None:
+        """The demo accounts' first sync, so the admin opens full; later runs find them synced."""
+        queued = demo_first_sync_enqueue(accounts)
+        if not queued.operation_ids and not queued.skipped:
+            return
+        self.stdout.write("First sync of the demo accounts from the vendor sandbox...")
+        pending = Operation.objects.filter(account__in=accounts, action="sync_from_vendor")
+        pending = pending.exclude(state__in=Operation.FINISHED_STATES)
+        reported: set[int] = set()
+        deadline = time.monotonic() + FIRST_SYNC_SECONDS
+        while True:
+            self._check_children()
+            for operation in Operation.objects.filter(pk__in=queued.operation_ids).exclude(
+                pk__in=reported
+            ):
+                if operation.state in Operation.FINISHED_STATES:
+                    reported.add(operation.pk)
+                    self.stdout.write(f"  {operation.account}: {_sync_summary(operation)}")
+            if not pending.exists():
+                return
+            if time.monotonic() > deadline:
+                self.stdout.write("  ...still syncing; the worker goes on in the background.")
+                return
+            time.sleep(0.5)
+
+    def _spawn(self, name: str, command: list[str]) -> None:
+        self._check_children()
+        # Each child in its own process group, so the terminal's Ctrl-C reaches this command only
+        # and the children are stopped in order, gunicorn's and qcluster's workers with them.
+        self.children[name] = subprocess.Popen(command, start_new_session=True)  # noqa: S603
+
+    def _check_children(self) -> None:
+        if self.stopping:
+            raise Stopped
+        for name, process in self.children.items():
+            if process.poll() is not None:
+                raise CommandError(f"The {name} process exited ({process.returncode}).")
+
+    def _wait_for(self, what: str, done: Callable[[], bool]) -> None:
+        deadline = time.monotonic() + START_SECONDS
+        while not done():
+            self._check_children()
+            if time.monotonic() > deadline:
+                raise CommandError(f"Gave up waiting for {what} after {START_SECONDS} s.")
+            time.sleep(0.1)
+
+    def _banner(self, addr: str, demo: Demo | None) -> None:
+        lines = [
+            "",
+            f"Switchboard is running: http://{addr}/admin/   (Ctrl-C stops every process)",
+        ]
+        if demo is not None:
+            lines.append("Demo logins (DEBUG only; this password never logs in when DEBUG is off):")
+            for login in demo.logins:
+                role = "superuser" if login.role == SUPERUSER else login.role
+                password = login.password or "(its password was changed; not shown)"
+                lines.append(f"  {login.username:<12} {password:<40} {role}")
+            if any(login.password == DEMO_PASSWORD for login in demo.logins):
+                lines.append("Start over with `make demo-reset`.")
+        self.stdout.write(self.style.SUCCESS("\n".join(lines)))
+
+    def _stop(self) -> None:
+        # The web server first, the sandbox last. Each leader stops its own workers (qcluster's
+        # and gunicorn's); only one that does not stop in time is killed, group and all.
+        for process in reversed(self.children.values()):
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + 15
-        for name, process in children.items():
+        deadline = time.monotonic() + STOP_SECONDS
+        for name, process in self.children.items():
             try:
                 process.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 self.stderr.write(f"{name} did not stop in time; killing it.")
-                process.kill()
+                os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
         self.stdout.write("All processes stopped.")
 
 
-def _listening(port: int) -> bool:
+def _sync_summary(operation: Operation) -> str:
+    if operation.state != Operation.State.SUCCEEDED:
+        return f"{operation.get_state_display().lower()}: {operation.last_error}"
+    resources = (operation.result or {}).get("resources", {})
+    read = [
+        f"{sum(c.get(k, 0) for k in ('created', 'updated', 'unchanged'))} {resource}"
+        for resource, c in resources.items()
+    ]
+    return "synced" + (f" ({', '.join(read)})" if read else "")
+
+
+def _listening(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.settimeout(0.2)
-        return probe.connect_ex(("127.0.0.1", port)) == 0
+        return probe.connect_ex((host, port)) == 0
