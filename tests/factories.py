@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 
 import factory
+from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
@@ -38,6 +40,20 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
     is_staff = True
     password = factory.django.Password("correct horse battery staple")
+
+
+def role_user(
+    role: str, *, accounts: Iterable[VendorAccount] | None = None, **fields: object
+) -> User:
+    """A staff member in one role group (backoffice/roles.py), limited to ``accounts`` when
+    given; ``fields`` go to the user (a username, say)."""
+    user: User = UserFactory(**fields)
+    user.groups.add(Group.objects.get(name=role))
+    if accounts is not None:
+        user.limited_to_accounts = True
+        user.save(update_fields=["limited_to_accounts"])
+        user.vendor_accounts.set(accounts)
+    return user
 
 
 class SuperuserFactory(UserFactory):

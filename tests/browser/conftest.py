@@ -6,6 +6,10 @@ machine without Chromium fails them with the command that installs it, rather th
 
 Pages are served by pytest-django's ``live_server`` in a thread; every test that uses it gets a
 transactional database (committed rows, visible to the server's thread; tables emptied after).
+
+``worker`` runs a real ``manage.py qcluster`` on the test database for a whole module (tables
+emptied between its tests change nothing for it: it keeps no rows of its own in memory), and
+``tasks_to_worker`` sends the live server's enqueues to it through the database broker.
 """
 
 from __future__ import annotations
@@ -14,9 +18,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django_q.conf import Conf
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.browser.steps import PageWatch
+from tests.worker import Worker, running_worker
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -81,3 +87,21 @@ def page(request: pytest.FixtureRequest, browser: Browser, watch: PageWatch) -> 
     opened.on("pageerror", watch.on_error)
     yield opened
     context.close()
+
+
+@pytest.fixture(scope="module")
+def worker(django_db_setup: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Worker]:
+    """``manage.py qcluster`` on the test database, for the module's tests (tests/worker.py)."""
+    log = tmp_path_factory.mktemp("worker") / "qcluster.log"
+    with running_worker(log) as started:
+        yield started
+    assert started.process.returncode == 0, started.output()
+
+
+@pytest.fixture
+def tasks_to_worker(monkeypatch: pytest.MonkeyPatch, worker: Worker) -> Worker:
+    """The live server's tasks go to the worker through the database broker, not inline: the
+    server's thread runs in this process, where the test settings run tasks in-process."""
+    worker.assert_alive()
+    monkeypatch.setattr(Conf, "SYNC", False)
+    return worker

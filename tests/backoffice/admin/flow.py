@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
 from django.db.models import Model
 from django.http import HttpResponse
@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.html import strip_tags
 
 from backoffice.models import Operation, User, VendorAccount
-from tests.factories import UserFactory
+from tests.factories import UserFactory, role_user
 
 
 def changelist(model: type[Model], query: str = "") -> str:
@@ -144,12 +144,7 @@ def role_client(
     role: str, *, accounts: Iterable[VendorAccount] | None = None
 ) -> tuple[User, Client]:
     """A staff member in one role group, logged in; limited to ``accounts`` when given."""
-    user = UserFactory()
-    user.groups.add(Group.objects.get(name=role))
-    if accounts is not None:
-        user.limited_to_accounts = True
-        user.save(update_fields=["limited_to_accounts"])
-        user.vendor_accounts.set(accounts)
+    user = role_user(role, accounts=accounts)
     client = Client()
     client.force_login(user)
     return user, client

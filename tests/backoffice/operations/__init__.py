@@ -64,19 +64,3 @@ def assert_audited(operation: Operation, expected: list[tuple[str, str, int | No
         assert call.finished_at is not None
         assert call.account_id == operation.account_id
         assert call.request_headers["Authorization"] == "[redacted]"
-
-
-def database_url_for_subprocesses() -> str:
-    """``DATABASE_URL`` for another process to use the test database this test runs against."""
-    from urllib.parse import quote
-
-    from django.db import connection
-
-    db = connection.settings_dict
-    if db["ENGINE"] == "django.db.backends.sqlite3":
-        return f"sqlite:///{db['NAME']}"  # an absolute path: sqlite:////…/var/test.sqlite3
-    password = f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else ""
-    return (
-        f"postgres://{quote(db['USER'], safe='')}{password}@{db['HOST'] or '127.0.0.1'}"
-        f":{db['PORT'] or 5432}/{db['NAME']}"
-    )

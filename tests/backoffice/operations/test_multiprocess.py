@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from backoffice.operations.ratelimit import BucketShape
-from tests.backoffice.operations import database_url_for_subprocesses
 from tests.factories import ThuliumAccountFactory
+from tests.worker import database_url_for_subprocesses
 
 ROOT = Path(__file__).resolve().parents[3]
 PROCESSES = 4

@@ -4,10 +4,6 @@ picked up by the cluster's workers, sent to the live sandbox once each, and mark
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,72 +17,28 @@ from backoffice.operations.dispatch import RUN_TASK
 from backoffice.operations.enqueue import operations_enqueue
 from connectors.sandbox.seed import BONY_CONTACT_ID, THULIUM_TICKET_ID
 from connectors.sandbox.testing import SandboxHandle
-from tests.backoffice.operations import database_url_for_subprocesses
 from tests.factories import ContactFactory, TicketFactory
+from tests.worker import Worker, running_worker
 
-ROOT = Path(__file__).resolve().parents[3]
 DEADLINE_SECONDS = 60
-STOP_SECONDS = 30
 
 
 @pytest.fixture
-def cluster(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], Path]]:
-    """``manage.py qcluster`` on the test database, in its own process group; stopped with
-    SIGTERM (then killed, group and all, if it does not stop in time)."""
-    log = tmp_path / "qcluster.log"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "DATABASE_URL": database_url_for_subprocesses(),
-        "Q_SYNC": "0",
-        "Q_WORKERS": "2",
-    }
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "manage.py", "qcluster"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        yield process, log
-    finally:
-        _stop(process)
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=STOP_SECONDS)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-    # The workers the cluster forked are in its process group: none may outlive it.
-    deadline = time.monotonic() + STOP_SECONDS
-    while True:
-        try:
-            os.killpg(process.pid, 0)
-        except ProcessLookupError:
-            return
-        if time.monotonic() > deadline:
-            os.killpg(process.pid, signal.SIGKILL)
-            return
-        time.sleep(0.1)
+def cluster(tmp_path: Path) -> Iterator[Worker]:
+    """``manage.py qcluster`` on the test database (tests/worker.py)."""
+    with running_worker(tmp_path / "qcluster.log") as worker:
+        yield worker
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_it_runs_queued_operations_in_a_real_cluster_against_the_sandbox(
     monkeypatch: pytest.MonkeyPatch,
-    cluster: tuple[subprocess.Popen[bytes], Path],
+    cluster: Worker,
     sandbox: SandboxHandle,
     owner: User,
     thulium_agent: AgentIdentity,
     bony_sandbox: VendorAccount,
 ) -> None:
-    process, log = cluster
     monkeypatch.setattr(Conf, "SYNC", False)  # this process only enqueues; the cluster works
     ticket = TicketFactory(account=thulium_agent.account, vendor_id=str(THULIUM_TICKET_ID))
     contact = ContactFactory(account=bony_sandbox, vendor_id=BONY_CONTACT_ID)
@@ -109,11 +61,11 @@ def test_it_runs_queued_operations_in_a_real_cluster_against_the_sandbox(
 
     deadline = time.monotonic() + DEADLINE_SECONDS
     while Operation.objects.filter(pk__in=ids).exclude(state=Operation.State.SUCCEEDED).exists():
-        assert process.poll() is None, log.read_text()
+        cluster.assert_alive()
         assert time.monotonic() < deadline, (
             json.dumps(list(Operation.objects.values("pk", "state", "last_error")), default=str)
             + "\n"
-            + log.read_text()
+            + cluster.output()
         )
         time.sleep(0.2)
 
@@ -133,22 +85,20 @@ def test_it_runs_queued_operations_in_a_real_cluster_against_the_sandbox(
     assert sorted(runs.values_list("success", flat=True)) == [True, True]
     assert sorted(runs.values_list("result", flat=True)) == ["succeeded", "succeeded"]
 
-    _stop(process)
-    assert process.returncode == 0, log.read_text()
+    assert cluster.stop() == 0, cluster.output()
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_it_syncs_an_account_in_a_real_cluster(
     monkeypatch: pytest.MonkeyPatch,
     settings,
-    cluster: tuple[subprocess.Popen[bytes], Path],
+    cluster: Worker,
     sandbox: SandboxHandle,
     helpcrunch_sandbox: VendorAccount,
 ) -> None:
     from backoffice.models import ChatMessage, Contact
     from backoffice.sync.services import account_syncs_enqueue
 
-    process, log = cluster
     monkeypatch.setattr(Conf, "SYNC", False)
     sandbox.set_limits(helpcrunch=0)
     VendorAccount.objects.filter(pk=helpcrunch_sandbox.pk).update(rate_limit_per_minute=100_000)
@@ -158,11 +108,11 @@ def test_it_syncs_an_account_in_a_real_cluster(
     (operation_id,) = queued.operation_ids
     deadline = time.monotonic() + DEADLINE_SECONDS
     while Operation.objects.get(pk=operation_id).state != Operation.State.SUCCEEDED:
-        assert process.poll() is None, log.read_text()
+        cluster.assert_alive()
         assert time.monotonic() < deadline, (
             json.dumps(list(Operation.objects.values("pk", "state", "last_error")), default=str)
             + "\n"
-            + log.read_text()
+            + cluster.output()
         )
         time.sleep(0.2)
 
@@ -170,5 +120,4 @@ def test_it_syncs_an_account_in_a_real_cluster(
     assert Contact.objects.filter(account=helpcrunch_sandbox).count() == len(world.customers)
     messages = sum(len(c.messages) for c in world.chats.values())
     assert ChatMessage.objects.filter(conversation__account=helpcrunch_sandbox).count() == messages
-    _stop(process)
-    assert process.returncode == 0, log.read_text()
+    assert cluster.stop() == 0, cluster.output()
