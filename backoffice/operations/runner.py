@@ -28,6 +28,7 @@ from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from backoffice.crypto import CredentialDecryptionError
 from backoffice.models import ApiCall, Operation, OperationAction, OperationState, VendorAccount
@@ -253,7 +254,7 @@ class _Run:
             # Runs that never reached an outcome (a worker killed at django-q2's timeout each
             # time) still count: the bound holds for them too.
             raise Refused(
-                f"Gave up after {op.attempts} attempts: none of them finished (a worker stopped"
+                f"Gave up after {_attempts(op.attempts)}: none of them finished (a worker stopped"
                 " or timed out each time)."
             )
         return handler.perform(attempt)
@@ -284,7 +285,7 @@ class _Run:
             self.finish(State.FAILED, error=message)
             return
         if op.attempts >= account.max_attempts:
-            gave_up = f"Gave up after {op.attempts} attempts: {message}"
+            gave_up = f"Gave up after {_attempts(op.attempts)}: {message}"
             if op.needs_reconcile:
                 # The last request may have reached the vendor: not "failed", which would invite
                 # a person to send it again. A retry reads the vendor before sending anything.
@@ -367,3 +368,7 @@ def _may_have_taken_effect(error: VendorError, last: CallStart | None) -> bool:
     if isinstance(error, TransportError):
         return error.sent
     return error.status in GATEWAY_STATUSES
+
+
+def _attempts(count: int) -> str:
+    return ngettext("%(count)d attempt", "%(count)d attempts", count) % {"count": count}

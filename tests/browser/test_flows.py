@@ -364,7 +364,7 @@ def test_a_refused_reply_shows_the_vendors_words_and_a_lead_retries_it_once(
     page.locator("#result_list .field-id a").click()
     expect(page.locator(".operation-state-name")).to_have_text("Failed")
     error = page.locator(".operation-last-error")
-    expect(error).to_contain_text("Gave up after 1 attempts")
+    expect(error).to_contain_text("Gave up after 1 attempt")
     expect(error).to_contain_text("Too many requests.")
     expect(page.locator(".field-status_code")).to_have_text("429")
     screenshot(page, "flow-operation-failed")

@@ -603,7 +603,7 @@ def test_it_gives_up_on_an_unsettled_reply_as_unknown_and_a_retry_checks_the_ven
 
     # The reply did arrive: "failed" would invite a person to send it again.
     assert op.state == State.UNKNOWN
-    assert op.last_error.startswith("Gave up after 1 attempts: no response within 0.3s")
+    assert op.last_error.startswith("Gave up after 1 attempt: no response within 0.3s")
     assert op.needs_reconcile
 
     assert enqueue.operations_retry(operations=[op]) == (1, [])
