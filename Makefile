@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-dev
 
-.PHONY: run demo-reset test install lint format typecheck migrate clean
+.PHONY: run demo-reset test screenshots install lint format typecheck migrate clean
 
 # A virtualenv with the project and its dev tools, reinstalled when pyproject.toml changes.
 $(STAMP): pyproject.toml
@@ -40,6 +40,12 @@ typecheck: $(STAMP)
 # SQLite by default; PostgreSQL when DATABASE_URL points at one.
 test: lint typecheck
 	$(BIN)/python -m pytest
+
+# The README's screenshots, taken by the browser tests of staff's everyday flows.
+screenshots: $(STAMP)
+	$(BIN)/python -m pytest -q tests/browser/test_flows.py
+	mkdir -p docs/screenshots
+	cp var/screenshots/flow-*.png docs/screenshots/
 
 format: $(STAMP)
 	$(BIN)/ruff format .
