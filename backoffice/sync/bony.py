@@ -98,6 +98,8 @@ class BonySync:
                 Contact.objects.filter(
                     account=self.run.account, vendor_id__isnull=False, pk__gt=after
                 )
+                # Contacts this sync's search has just imported are read once, not twice.
+                .exclude(last_synced_at__gte=self.run.operation.created_at)
                 .order_by("pk")
                 .values_list("pk", "vendor_id")[:REFRESH_BATCH]
             )

@@ -67,6 +67,11 @@ def test_it_imports_contacts_found_by_a_custom_field_search(
         {"field": "email", "value": "nobody@example.invalid", "found": 0},
     ]
     assert operation.result["resources"]["contacts"]["created"] == 1
+    # One lookup per value; the imported contact is not read again by its id in the same sync.
+    assert [r["path"] for r in open_sandbox.received("bony")] == [
+        "/bony/api/v1/contact/by_custom_field",
+        "/bony/api/v1/contact/by_custom_field",
+    ]
 
 
 def test_it_flags_a_contact_the_vendor_answers_404_for(
