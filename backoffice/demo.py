@@ -39,6 +39,8 @@ DEMO_PASSWORD = "switchboard-demo"  # noqa: S105 - the demo's published password
 DEMO_PASSWORDS = frozenset({DEMO_PASSWORD})
 DEMO_SANDBOX_URL = "http://127.0.0.1:8900"
 DEMO_SYNC_MINUTES = 5
+# The customer ids the sandbox gives the first contacts of each Bony.chat channel (1000 onwards).
+DEMO_BONY_CUSTOMER_IDS = range(1000, 1012)
 SUPERUSER = "superuser"
 
 
@@ -216,9 +218,18 @@ def demo_accounts_never_synced(accounts: Sequence[VendorAccount]) -> list[Vendor
     return [account for account in accounts if account.pk not in synced]
 
 
-def demo_first_sync_enqueue(accounts: Sequence[VendorAccount]) -> Enqueued:
+def demo_first_sync_enqueue(accounts: Sequence[VendorAccount]) -> list[Enqueued]:
     """Queue the first sync of every demo account never synced (one at a time per account: a
-    scheduled sync already under way is reported as skipped, not doubled)."""
+    scheduled sync already under way is reported as skipped, not doubled). Bony.chat cannot list
+    its contacts, so its first sync also imports the sandbox's first few by customer id, as staff
+    would with the sync form."""
     from backoffice.sync.services import account_syncs_enqueue
 
-    return account_syncs_enqueue(actor=None, accounts=demo_accounts_never_synced(accounts))
+    due = demo_accounts_never_synced(accounts)
+    bony = [account for account in due if account.vendor == Vendor.BONY]
+    others = [account for account in due if account.vendor != Vendor.BONY]
+    search = [{"field": "customerid", "value": str(n)} for n in DEMO_BONY_CUSTOMER_IDS]
+    return [
+        account_syncs_enqueue(actor=None, accounts=others),
+        account_syncs_enqueue(actor=None, accounts=bony, search=search),
+    ]

@@ -12,8 +12,13 @@ from django.core.management import CommandError, call_command
 from django.test import Client, RequestFactory
 from django_q.models import Schedule
 
-from backoffice import tasks
-from backoffice.demo import DEMO_PASSWORD, DemoRefused, demo_accounts_ensure, demo_ensure
+from backoffice.demo import (
+    DEMO_PASSWORD,
+    DemoRefused,
+    demo_accounts_ensure,
+    demo_ensure,
+    demo_first_sync_enqueue,
+)
 from backoffice.models import (
     AgentIdentity,
     ApiCall,
@@ -130,26 +135,31 @@ def test_it_refuses_the_demo_password_on_the_production_login_page(settings) -> 
     assert "Please enter the correct username and password" in response.content.decode()
 
 
-def test_it_fills_the_mirror_from_the_demo_accounts_first_syncs(
+def test_it_fills_the_mirror_from_the_demo_accounts_first_syncs_once(
     settings, sandbox: SandboxHandle
 ) -> None:
     settings.DEBUG = True
     sandbox.set_limits(helpcrunch=0, bony=0)
-    demo_accounts_ensure(sandbox_url=sandbox.base_url)
+    accounts = [account for account, _ in demo_accounts_ensure(sandbox_url=sandbox.base_url)]
     VendorAccount.objects.update(rate_limit_per_minute=100_000)
 
-    for account in VendorAccount.objects.all():
-        assert tasks.account_sync_scheduled(account.pk) == "queued"
+    first = demo_first_sync_enqueue(accounts)  # the suite runs tasks in-process
 
+    assert sum(batch.count for batch in first) == 4
+    assert Operation.objects.filter(state=Operation.State.SUCCEEDED).count() == 4
     world = sandbox.state
     assert Ticket.objects.count() == len(world.thulium.tickets)
     assert ChatConversation.objects.count() == len(world.helpcrunch.chats)
     assert Contact.objects.filter(account__name="Demo Thulium").count() == len(
         world.thulium.customers
     )
-    bony = Contact.objects.filter(account__vendor="bony")
-    assert bony.count() == 2
-    assert all(c.email and c.last_synced_at for c in bony)
+    # Bony.chat: the first dozen contacts of each channel, imported by customer id.
+    for name in ("Demo Bony Messenger", "Demo Bony Viber"):
+        bony = Contact.objects.filter(account__name=name)
+        assert bony.count() == 12
+        assert all(c.email and c.last_synced_at for c in bony)
+    # A later start finds them synced: nothing is queued again.
+    assert sum(batch.count for batch in demo_first_sync_enqueue(accounts)) == 0
 
 
 # flush needs committed rows; the roles and schedules this starts from are restored first.

@@ -181,6 +181,7 @@ def test_it_sets_up_the_demo_syncs_it_serves_it_and_stops_on_ctrl_c(stack: Stack
     assert "First sync of the demo accounts from the vendor sandbox..." in out
     assert "Demo Thulium (Thulium): synced (40 customers, 40 tickets" in out
     assert "Demo HelpCrunch (HelpCrunch): synced (40 customers, 40 chats" in out
+    assert "Demo Bony Viber (Bony.chat): synced (12 contacts)" in out
     banner = out[out.index(READY) :]
     for username, role in DEMO_LOGINS.items():
         assert re.search(rf"^\s+{username}\s+{DEMO_PASSWORD}\s+{role}$", banner, re.M), banner

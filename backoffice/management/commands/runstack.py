@@ -136,8 +136,9 @@ class Command(BaseCommand):
 
     def _first_sync(self, accounts: Sequence[VendorAccount]) -> None:
         """The demo accounts' first sync, so the admin opens full; later runs find them synced."""
-        queued = demo_first_sync_enqueue(accounts)
-        if not queued.operation_ids and not queued.skipped:
+        batches = demo_first_sync_enqueue(accounts)
+        queued = [pk for batch in batches for pk in batch.operation_ids]
+        if not queued and not any(batch.skipped for batch in batches):
             return
         self.stdout.write("First sync of the demo accounts from the vendor sandbox...")
         pending = Operation.objects.filter(account__in=accounts, action="sync_from_vendor")
@@ -146,9 +147,7 @@ class Command(BaseCommand):
         deadline = time.monotonic() + FIRST_SYNC_SECONDS
         while True:
             self._check_children()
-            for operation in Operation.objects.filter(pk__in=queued.operation_ids).exclude(
-                pk__in=reported
-            ):
+            for operation in Operation.objects.filter(pk__in=queued).exclude(pk__in=reported):
                 if operation.state in Operation.FINISHED_STATES:
                     reported.add(operation.pk)
                     self.stdout.write(f"  {operation.account}: {_sync_summary(operation)}")
