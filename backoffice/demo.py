@@ -12,11 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
+from django_q.models import Schedule
 
 from backoffice.models import (
     AgentIdentity,
@@ -223,13 +226,20 @@ def demo_first_sync_enqueue(accounts: Sequence[VendorAccount]) -> list[Enqueued]
     scheduled sync already under way is reported as skipped, not doubled). Bony.chat cannot list
     its contacts, so its first sync also imports the sandbox's first few by customer id, as staff
     would with the sync form."""
-    from backoffice.sync.services import account_syncs_enqueue
+    from backoffice.sync.services import account_syncs_enqueue, schedule_name
 
     due = demo_accounts_never_synced(accounts)
     bony = [account for account in due if account.vendor == Vendor.BONY]
     others = [account for account in due if account.vendor != Vendor.BONY]
     search = [{"field": "customerid", "value": str(n)} for n in DEMO_BONY_CUSTOMER_IDS]
-    return [
+    queued = [
         account_syncs_enqueue(actor=None, accounts=others),
         account_syncs_enqueue(actor=None, accounts=bony, search=search),
     ]
+    # Their schedules were due at once; this sync stands for that first run.
+    for account in due:
+        if account.sync_interval_minutes:
+            Schedule.objects.filter(name=schedule_name(account.pk)).update(
+                next_run=timezone.now() + timedelta(minutes=account.sync_interval_minutes)
+            )
+    return queued

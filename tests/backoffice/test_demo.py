@@ -4,12 +4,14 @@ production."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 from django.test import Client, RequestFactory
+from django.utils import timezone
 from django_q.models import Schedule
 
 from backoffice.demo import (
@@ -143,6 +145,7 @@ def test_it_fills_the_mirror_from_the_demo_accounts_first_syncs_once(
     accounts = [account for account, _ in demo_accounts_ensure(sandbox_url=sandbox.base_url)]
     VendorAccount.objects.update(rate_limit_per_minute=100_000)
 
+    before = timezone.now()
     first = demo_first_sync_enqueue(accounts)  # the suite runs tasks in-process
 
     assert sum(batch.count for batch in first) == 4
@@ -158,6 +161,9 @@ def test_it_fills_the_mirror_from_the_demo_accounts_first_syncs_once(
         bony = Contact.objects.filter(account__name=name)
         assert bony.count() == 12
         assert all(c.email and c.last_synced_at for c in bony)
+    # Their schedules, due at once before, next run one interval on, not straight after.
+    schedules = Schedule.objects.filter(func="backoffice.tasks.account_sync_scheduled")
+    assert all(s.next_run >= before + timedelta(minutes=5) for s in schedules)
     # A later start finds them synced: nothing is queued again.
     assert sum(batch.count for batch in demo_first_sync_enqueue(accounts)) == 0
 
