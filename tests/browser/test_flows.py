@@ -381,7 +381,7 @@ def test_a_refused_reply_shows_the_vendors_words_and_a_lead_retries_it_once(
         lead_page.click("#changelist-filter >> text=Failed")
         (failed,) = Operation.objects.filter(state=OperationState.FAILED)
         run_action(lead_page, "retry_operations", [failed.pk])
-        expect(lead_page.locator(".messagelist")).to_contain_text("Queued 1 operations again")
+        expect(lead_page.locator(".messagelist")).to_contain_text("Queued 1 operation again")
         follow_progress(lead_page, succeeded=1)
         expect(lead_page.locator("#result_list .field-state")).to_have_text("Succeeded")
         expect(lead_page.locator("#result_list .field-attempts")).to_have_text("1")

@@ -161,8 +161,8 @@ def retry_operations(
     retried = [op for op in selected if op.state in CLOSABLE]
     if count:
         text = format_html(
-            "Queued {} operations again{}{}.",
-            count,
+            "Queued {} again{}{}.",
+            ngettext("%(count)d operation", "%(count)d operations", count) % {"count": count},
             _progress_link(retried),
             left_alone_html(refused, "retried"),
         )
@@ -187,8 +187,9 @@ def dismiss_operations(
         )
         if count:
             text = format_html(
-                "Dismissed {} operations; they will not be sent again{}.",
-                count,
+                "Dismissed {}; {} will not be sent again{}.",
+                ngettext("%(count)d operation", "%(count)d operations", count) % {"count": count},
+                ngettext("it", "they", count),
                 left_alone_html(refused, "dismissed"),
             )
         else:

@@ -79,7 +79,7 @@ def test_it_retries_a_failed_operation_with_a_second_attempt(
     assert sandbox.state.helpcrunch.chats[1].messages[-1].text == "Paczka wyszła dziś"
     assert ChatMessage.objects.filter(vendor_id__isnull=False).count() == 1
     [text] = messages_of(response)[-1:]
-    assert "Queued 1 operations again" in text
+    assert "Queued 1 operation again" in text
     assert f"?group_id={failed_message.group_id}" in text
 
 
@@ -89,7 +89,7 @@ def test_it_lists_operations_it_leaves_alone(owner_client, failed_message: Opera
     response = retry(owner_client, [failed_message, done])
 
     text = messages_of(response)[-1]
-    assert "Queued 1 operations again" in text
+    assert "Queued 1 operation again" in text
     assert "1 left alone (only failed or outcome-unknown operations are retried)" in text
     assert f"#{done.pk} Add tags · Anna Nowak · Bony</a> (succeeded)" in text
     done.refresh_from_db()
@@ -161,7 +161,7 @@ def test_it_dismisses_an_unknown_operation_after_a_confirmation(
     unknown_message.refresh_from_db()
     assert unknown_message.state == "dismissed"
     assert unknown_message.finished_at is not None
-    assert "Dismissed 1 operations; they will not be sent again." in messages_of(done)[-1]
+    assert "Dismissed 1 operation; it will not be sent again." in messages_of(done)[-1]
     assert len(sandbox.received("bony")) == sent_before  # nothing sent to the vendor
 
 
