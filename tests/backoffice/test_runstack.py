@@ -73,7 +73,7 @@ class Stack:
             check=True,
         )
 
-    def start(self) -> Running:
+    def start(self, until: str = READY) -> Running:
         log = (self.tmp / f"runstack-{time.monotonic_ns()}.log").open("w+")
         process = subprocess.Popen(
             [
@@ -94,7 +94,7 @@ class Stack:
             text=True,
         )
         running = Running(process, log)
-        running.wait_for(READY)
+        running.wait_for(until)
         return running
 
     def count(self, table: str) -> int:
@@ -218,6 +218,23 @@ def test_it_sets_up_the_demo_syncs_it_serves_it_and_stops_on_ctrl_c(stack: Stack
     )
     assert second.interrupt() == 0
     assert stack.processes() == []
+
+
+def test_it_finishes_a_first_sync_cut_short_by_ctrl_c_at_the_next_start(stack: Stack) -> None:
+    stack.env["DEBUG"] = "1"
+    stack.manage("migrate", "--noinput")
+    cut = stack.start(until="First sync of the demo accounts")
+
+    assert cut.interrupt() == 0
+    assert "All processes stopped." in cut.output()
+    assert stack.processes() == []
+
+    again = stack.start()
+    out = again.output()
+    assert "First sync of the demo accounts from the vendor sandbox..." in out
+    assert "Demo Thulium (Thulium): synced" in out
+    assert stack.count("backoffice_ticket") == 40
+    assert again.interrupt() == 0
 
 
 def test_it_serves_production_with_gunicorn_and_no_demo(stack: Stack) -> None:

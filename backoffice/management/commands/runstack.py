@@ -34,7 +34,8 @@ from backoffice.models import Operation, VendorAccount
 SANDBOX_PORT = 8900
 START_SECONDS = 30
 FIRST_SYNC_SECONDS = 240
-STOP_SECONDS = 15
+STOP_SECONDS = 30
+DEMO_SYNC_SLICE_SECONDS = 8
 
 
 class Stopped(Exception):
@@ -103,7 +104,12 @@ class Command(BaseCommand):
         else:
             self.stdout.write("Collecting the static files for WhiteNoise...")
             call_command("collectstatic", "--noinput", verbosity=0)
-        self._spawn("worker", [python, "manage.py", "qcluster"])
+        worker_env = {}
+        if settings.DEBUG and "SYNC_SLICE_SECONDS" not in os.environ:
+            # Shorter sync slices than production's: Ctrl-C waits for the task under way, and a
+            # demo should stop in seconds.
+            worker_env["SYNC_SLICE_SECONDS"] = str(DEMO_SYNC_SLICE_SECONDS)
+        self._spawn("worker", [python, "manage.py", "qcluster"], env=worker_env)
         if demo is not None:
             self._first_sync([account for account, _ in demo.accounts])
         if settings.DEBUG:
@@ -135,34 +141,36 @@ class Command(BaseCommand):
         self._wait_for("the vendor sandbox to answer", lambda: _listening(port))
 
     def _first_sync(self, accounts: Sequence[VendorAccount]) -> None:
-        """The demo accounts' first sync, so the admin opens full; later runs find them synced."""
+        """The demo accounts' first sync, so the admin opens full; later runs find them synced.
+        A first sync an earlier run left unfinished is waited for too (the worker resumes it)."""
         batches = demo_first_sync_enqueue(accounts)
+        syncs = Operation.objects.filter(account__in=accounts, action="sync_from_vendor")
         queued = [pk for batch in batches for pk in batch.operation_ids]
-        if not queued and not any(batch.skipped for batch in batches):
+        unfinished = syncs.exclude(state__in=Operation.FINISHED_STATES).values_list("pk", flat=True)
+        watched = (
+            set(queued) | set(unfinished) if queued or any(b.skipped for b in batches) else set()
+        )
+        if not watched:
             return
         self.stdout.write("First sync of the demo accounts from the vendor sandbox...")
-        pending = Operation.objects.filter(account__in=accounts, action="sync_from_vendor")
-        pending = pending.exclude(state__in=Operation.FINISHED_STATES)
-        reported: set[int] = set()
         deadline = time.monotonic() + FIRST_SYNC_SECONDS
-        while True:
+        while watched:
             self._check_children()
-            for operation in Operation.objects.filter(pk__in=queued).exclude(pk__in=reported):
-                if operation.state in Operation.FINISHED_STATES:
-                    reported.add(operation.pk)
-                    self.stdout.write(f"  {operation.account}: {_sync_summary(operation)}")
-            if not pending.exists():
-                return
-            if time.monotonic() > deadline:
+            for operation in syncs.filter(pk__in=watched, state__in=Operation.FINISHED_STATES):
+                watched.discard(operation.pk)
+                self.stdout.write(f"  {operation.account}: {_sync_summary(operation)}")
+            if watched and time.monotonic() > deadline:
                 self.stdout.write("  ...still syncing; the worker goes on in the background.")
                 return
             time.sleep(0.5)
 
-    def _spawn(self, name: str, command: list[str]) -> None:
+    def _spawn(self, name: str, command: list[str], env: dict[str, str] | None = None) -> None:
         self._check_children()
         # Each child in its own process group, so the terminal's Ctrl-C reaches this command only
         # and the children are stopped in order, gunicorn's and qcluster's workers with them.
-        self.children[name] = subprocess.Popen(command, start_new_session=True)  # noqa: S603
+        self.children[name] = subprocess.Popen(  # noqa: S603
+            command, start_new_session=True, env={**os.environ, **(env or {})}
+        )
 
     def _check_children(self) -> None:
         if self.stopping:
@@ -195,17 +203,31 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("\n".join(lines)))
 
     def _stop(self) -> None:
-        # The web server first, the sandbox last. Each leader stops its own workers (qcluster's
-        # and gunicorn's); only one that does not stop in time is killed, group and all.
-        for process in reversed(self.children.values()):
+        # One after the other: the web server, the worker (it finishes the task under way, whose
+        # vendor calls need the sandbox still there), then the sandbox. Each leader stops its own
+        # workers (gunicorn's, qcluster's); one that does not stop in time, or every one left
+        # after a second Ctrl-C, is killed, group and all (an operation cut short is resumed by
+        # the next worker: nothing is lost).
+        hurry = False
+
+        def kill_now(signum: int, frame: Any) -> None:
+            nonlocal hurry
+            hurry = True
+
+        signal.signal(signal.SIGINT, kill_now)
+        signal.signal(signal.SIGTERM, kill_now)
+        if any(p.poll() is None for p in self.children.values()):
+            self.stdout.write(
+                "Stopping: the worker finishes the task under way (Ctrl-C again to kill it)..."
+            )
+        deadline = time.monotonic() + STOP_SECONDS
+        for name, process in reversed(self.children.items()):
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + STOP_SECONDS
-        for name, process in self.children.items():
-            try:
-                process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                self.stderr.write(f"{name} did not stop in time; killing it.")
+            while process.poll() is None and not hurry and time.monotonic() < deadline:
+                time.sleep(0.1)
+            if process.poll() is None:
+                self.stderr.write(f"Killing the {name} process.")
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
         self.stdout.write("All processes stopped.")
