@@ -25,7 +25,6 @@ from backoffice.demo import (
     DEMO_PASSWORD,
     SUPERUSER,
     Demo,
-    DemoRefused,
     demo_ensure,
     demo_first_sync_enqueue,
 )
@@ -94,10 +93,7 @@ class Command(BaseCommand):
             sandbox_url = f"http://127.0.0.1:{options['sandbox_port']}"
             if not options["no_sandbox"]:
                 self._sandbox(options["sandbox_port"])
-            try:
-                demo = demo_ensure(sandbox_url=sandbox_url)
-            except DemoRefused as exc:  # pragma: no cover - DEBUG was checked above
-                raise CommandError(str(exc)) from exc
+            demo = demo_ensure(sandbox_url=sandbox_url)  # DEBUG only, as checked above
             for account, created in demo.accounts:
                 state = "created" if created else "exists"
                 self.stdout.write(f"Demo account {account.name!r} ({state}): {account.base_url}")
