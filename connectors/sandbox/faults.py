@@ -33,10 +33,6 @@ class Fault:
     seconds: float = 0.0
     retry_after: int = 1
 
-    @property
-    def performs_request(self) -> bool:
-        return self.kind in ("slow", "drop_after_write")
-
 
 @dataclass
 class ScriptedFault:
