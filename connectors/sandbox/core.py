@@ -15,7 +15,6 @@ import time
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from urllib.parse import parse_qs, unquote
 
 from connectors.sandbox.bony import BonyApi
 from connectors.sandbox.faults import Fault, FaultPlan, FaultRates
@@ -139,13 +138,13 @@ class Sandbox:
             message = "Unknown path: vendors live under /thulium/api/, /helpcrunch/v1/ and "
             return Outcome(json_response({"message": message + "/bony/api/v1/."}, 404))
         relative = incoming.path[len(api.mount) :] or "/"
-        request = Request(
-            method=incoming.method,
-            segments=tuple(unquote(s) for s in relative.split("/") if s),
-            query=parse_qs(incoming.query, keep_blank_values=True),
-            headers=incoming.headers,
-            body=incoming.body,
-            base_url=f"http://{incoming.host}{api.mount}",
+        request = Request.parse(
+            incoming.method,
+            relative,
+            incoming.query,
+            incoming.headers,
+            incoming.body,
+            f"http://{incoming.host}{api.mount}",
         )
         with self.lock:
             fault = self.faults.next_fault(api.name, incoming.method, incoming.path, relative)

@@ -14,7 +14,7 @@ import socket
 import sys
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import urlsplit
 
 from connectors.net import is_loopback
 from connectors.sandbox.control import MOUNT, Control
@@ -99,13 +99,8 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
     def _control(self, path: str, query: str, headers: dict[str, str], body: bytes) -> Response:
         if not is_loopback(self.client_address[0]):
             return json_response({"error": "the control API answers loopback clients only"}, 403)
-        request = Request(
-            method=self.command,
-            segments=tuple(unquote(s) for s in path[len(MOUNT) :].split("/") if s),
-            query=parse_qs(query, keep_blank_values=True),
-            headers=headers,
-            body=body,
-            base_url=self.server.base_url + MOUNT,
+        request = Request.parse(
+            self.command, path[len(MOUNT) :], query, headers, body, self.server.base_url + MOUNT
         )
         return self.server.control.handle(request)
 

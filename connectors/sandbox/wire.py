@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
+from urllib.parse import parse_qs, unquote
 
 JSON_TYPE = "application/json"
 # Codes that name a kind of refusal rather than a field (Thulium words its messages differently).
@@ -45,6 +46,26 @@ class Request:
     headers: Mapping[str, str]  # lower-case names
     body: bytes
     base_url: str  # scheme://host[:port]/mount, as the client addressed it
+
+    @classmethod
+    def parse(
+        cls,
+        method: str,
+        path: str,
+        query: str,
+        headers: Mapping[str, str],
+        body: bytes,
+        base_url: str,
+    ) -> Request:
+        """A request from its raw path below the mount point and its raw query string."""
+        return cls(
+            method=method,
+            segments=tuple(unquote(s) for s in path.split("/") if s),
+            query=parse_qs(query, keep_blank_values=True),
+            headers=headers,
+            body=body,
+            base_url=base_url,
+        )
 
     def param(self, name: str) -> str | None:
         values = self.query.get(name)
