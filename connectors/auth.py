@@ -33,6 +33,7 @@ class _HeaderAuth(AuthBase):
 
     @property
     def secrets(self) -> tuple[str, ...]:
+        """The header value and the credential after its scheme (a Bearer token as given)."""
         return (self._value, self._value.split(" ", 1)[-1])
 
 
@@ -57,8 +58,3 @@ class BearerAuth(_HeaderAuth):
 
     def __init__(self, token: str) -> None:
         super().__init__(f"Bearer {token}")
-        self._token = token
-
-    @property
-    def secrets(self) -> tuple[str, ...]:
-        return (*super().secrets, self._token)
