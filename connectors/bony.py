@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 import requests
 
 from connectors.errors import PageLimitExceeded, TransportError, VendorError
-from connectors.pagination import Malformed, check_paging
+from connectors.pagination import DEFAULT_MAX_PAGES, Malformed, check_paging
 from connectors.transport import (
     BearerAuth,
     BeforeSend,
@@ -32,7 +32,6 @@ __all__ = ["BonyClient", "BonyContact"]
 DEFAULT_BASE_URL = "https://app.bony.chat/api/v1"
 MAX_FIELDS_PER_REQUEST = 30  # vendor-docs 004: "Máximo 30 campos" per update / create
 MAX_TAGS_PER_REQUEST = 10  # vendor-docs 004: "Máximo 10 etiquetas" per add / remove
-DEFAULT_MAX_PAGES = 1000
 # check_connection looks up an address no contact can have (".invalid" is reserved, RFC 2606).
 PROBE_EMAIL = "switchboard-connection-check@example.invalid"
 
