@@ -7,6 +7,10 @@ from typing import Any
 
 import requests
 
+# The vendor a bare Transport stands for in the transport and error tests.
+BASE = "https://api.example.test/v1"
+TOKEN = "tok-3f9a8b7c6d5e"
+
 
 def sent_json(request: requests.PreparedRequest) -> Any:
     body = request.body

@@ -23,18 +23,8 @@ from connectors.errors import (
     TransportError,
     parse_retry_after,
 )
-from connectors.transport import BearerAuth, CallRecord, Transport
-
-BASE = "https://api.example.test/v1"
-TOKEN = "tok-3f9a8b7c6d5e"
-
-
-@pytest.fixture
-def transport(records: list[CallRecord]) -> Transport:
-    return Transport(
-        vendor="helpcrunch", base_url=BASE, auth=BearerAuth(TOKEN), recorder=records.append
-    )
-
+from connectors.transport import BearerAuth, Transport
+from tests.connectors import BASE, TOKEN
 
 # --- responses --------------------------------------------------------------------------------
 

@@ -15,18 +15,7 @@ from connectors.transport import (
     Transport,
     encode_query,
 )
-from tests.connectors import body_bytes, everything_said
-
-BASE = "https://api.example.test/v1"
-TOKEN = "tok-3f9a8b7c6d5e"
-
-
-@pytest.fixture
-def transport(records: list[CallRecord]) -> Transport:
-    return Transport(
-        vendor="helpcrunch", base_url=BASE, auth=BearerAuth(TOKEN), recorder=records.append
-    )
-
+from tests.connectors import BASE, TOKEN, body_bytes, everything_said
 
 # --- what goes on the wire --------------------------------------------------------------------
 
