@@ -46,14 +46,10 @@ def offset_pages(fetch: PageFetcher, *, page_size: int, max_pages: int, what: st
     for _ in range(max_pages):
         items, total = fetch(offset, page_size)
         yield from items
-        if not items:
+        page = Page(items, [], offset, page_size, len(items), total)
+        if page.is_last:
             return
-        offset += len(items)
-        if total is not None:
-            if offset >= total:
-                return
-        elif len(items) < page_size:
-            return
+        offset = page.next_offset
     raise PageLimitExceeded(
         f"{what}: stopped after {max_pages} pages of {page_size}; the vendor may have more"
     )
@@ -100,8 +96,8 @@ class Page(Generic[T]):
 
     @property
     def is_last(self) -> bool:
-        """The end, as ``offset_pages`` decides it: the vendor's total reached, else a short or
-        empty page."""
+        """The end of the listing: an empty page, the vendor's total reached, else a short
+        page."""
         if self.received == 0:
             return True
         if self.total is not None:
