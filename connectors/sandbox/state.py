@@ -240,8 +240,9 @@ class BonyChannel:
 
 
 class SandboxState:
-    """All three vendors' data. `lock` guards it; `reseed()` swaps in fresh data in place, so a
-    reference to this object (the testing handle's `.state`) stays valid across resets."""
+    """All three vendors' data. `lock` guards it; `seed.seed_state()` swaps in fresh data in
+    place, so a reference to this object (the testing handle's `.state`) stays valid across
+    resets."""
 
     def __init__(self) -> None:
         self.lock = threading.RLock()
