@@ -21,10 +21,6 @@ from backoffice.people_overview import PAGE_LIMIT, person_operations_filter, per
 from backoffice.vendors import Vendor
 
 
-def person_url(person_id: int) -> str:
-    return reverse("admin:backoffice_person_change", args=[person_id])
-
-
 def person_list_url(model: type[Model], person_id: int) -> str:
     """A changelist (contacts, tickets, chats, operations) filtered to one person's rows."""
     meta = model._meta
