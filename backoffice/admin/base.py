@@ -32,19 +32,10 @@ class AuditTableAdmin(ValidSelectionMixin, ReadOnlyAdminMixin, admin.ModelAdmin)
     list_per_page = 50
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = True
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 def admin_link(obj: Any, label: str | None = None) -> str:

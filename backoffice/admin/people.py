@@ -14,15 +14,12 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.admin.actions import people as people_actions
+from backoffice.admin.actions.selection import ValidSelectionMixin
 from backoffice.admin.scoping import AccountScopedAdminMixin, visible_account_ids
 from backoffice.contact_keys import email_key, phone_key
 from backoffice.models import ChatConversation, Contact, Operation, Person, Ticket
 from backoffice.people_overview import PAGE_LIMIT, person_operations_filter, person_overview
 from backoffice.vendors import Vendor
-
-
-def person_url(person_id: int) -> str:
-    return reverse("admin:backoffice_person_change", args=[person_id])
 
 
 def person_list_url(model: type[Model], person_id: int) -> str:
@@ -89,9 +86,7 @@ class VendorFilter(admin.SimpleListFilter):
 
 
 @admin.register(Person)
-class PersonAdmin(
-    AccountScopedAdminMixin, people_actions.PersonActionPermissions, admin.ModelAdmin
-):
+class PersonAdmin(AccountScopedAdminMixin, ValidSelectionMixin, admin.ModelAdmin):
     account_path = "contacts__account"
     list_display = ["__str__", "vendors", "emails", "contact_count", "created_at"]
     list_filter = [VendorFilter]
@@ -112,6 +107,9 @@ class PersonAdmin(
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # persons come from linking and splits
+
+    def has_manage_persons_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("backoffice.manage_persons")
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Person], search_term: str

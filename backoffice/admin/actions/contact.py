@@ -27,7 +27,6 @@ from backoffice.admin.actions.forms import (
     StartChatForm,
     TagsForm,
 )
-from backoffice.admin.actions.selection import ValidSelectionMixin
 from backoffice.models import Contact, OperationAction, Tag
 from backoffice.operations.enqueue import SkipTarget, operation_skip_reason, operations_enqueue
 from backoffice.operations.handlers.contacts import bony_fields, changed_fields, helpcrunch_fields
@@ -328,25 +327,6 @@ def start_chat(
             str(THULIUM_ONLY),
         ),
     )
-
-
-class ContactActionPermissions(ValidSelectionMixin):
-    """The ``has_<name>_permission`` checks the Contact actions declare."""
-
-    def has_tag_contact_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("backoffice.tag_contact")
-
-    def has_push_contact_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("backoffice.push_contact")
-
-    def has_add_feed_record_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("backoffice.add_feed_record")
-
-    def has_start_chat_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("backoffice.start_chat")
-
-    def has_sync_from_vendor_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("backoffice.sync_from_vendor")
 
 
 # --- Refresh from the vendor -------------------------------------------------------------------

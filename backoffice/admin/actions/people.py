@@ -23,7 +23,6 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.admin.actions.base import action_page_context
-from backoffice.admin.actions.selection import ValidSelectionMixin
 from backoffice.models import Contact, Person
 from backoffice.people import contacts_split, persons_merge
 from backoffice.services import ApplicationError
@@ -226,10 +225,3 @@ def split_from_person(
         headers=(gettext("Contact"), gettext("Person now")),
         button=gettext("Split them off"),
     )
-
-
-class PersonActionPermissions(ValidSelectionMixin):
-    """The ``has_manage_persons_permission`` check both actions declare."""
-
-    def has_manage_persons_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("backoffice.manage_persons")

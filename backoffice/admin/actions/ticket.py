@@ -18,7 +18,6 @@ from django.utils.translation import gettext_lazy as _
 
 from backoffice.admin.actions.base import intermediate_action
 from backoffice.admin.actions.forms import ReplyToTicketForm
-from backoffice.admin.actions.selection import ValidSelectionMixin
 from backoffice.models import AgentIdentity, Ticket, User, VendorAccount
 from backoffice.operations.attachments import stored_files_create
 from backoffice.operations.enqueue import SkipTarget
@@ -111,10 +110,3 @@ def reply_to_ticket(
         params=params,
         intro=_reply_intro(user, queryset),
     )
-
-
-class TicketActionPermissions(ValidSelectionMixin):
-    """The ``has_<name>_permission`` checks the Ticket actions declare."""
-
-    def has_reply_to_ticket_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("backoffice.reply_to_ticket")

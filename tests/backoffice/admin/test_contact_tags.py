@@ -22,7 +22,6 @@ from tests.backoffice.admin.flow import (
 from tests.factories import (
     BonyAccountFactory,
     ContactFactory,
-    HelpCrunchAccountFactory,
     TagFactory,
     ThuliumAccountFactory,
 )
@@ -32,16 +31,6 @@ pytestmark = pytest.mark.django_db
 HC = "https://api.helpcrunch.com/v1"
 BONY = "https://app.bony.chat/api/v1"
 BONY_OK = {"status": "success", "message": "Contact Tags have been added successfully.", "data": []}
-
-
-@pytest.fixture
-def helpcrunch() -> VendorAccount:
-    return HelpCrunchAccountFactory(name="Czat")
-
-
-@pytest.fixture
-def bony() -> VendorAccount:
-    return BonyAccountFactory(name="Messenger")
 
 
 def test_it_adds_tags_with_the_accounts_colours_at_helpcrunch_and_names_at_bony(

@@ -19,9 +19,7 @@ from tests.backoffice.admin.flow import (
     start,
 )
 from tests.factories import (
-    BonyAccountFactory,
     ContactFactory,
-    HelpCrunchAccountFactory,
     ThuliumAccountFactory,
 )
 
@@ -39,16 +37,6 @@ def bony_snapshot(contact: Contact, **changes: str) -> dict[str, str]:
         "phone": contact.phone,
         **changes,
     }
-
-
-@pytest.fixture
-def bony() -> VendorAccount:
-    return BonyAccountFactory(name="Messenger")
-
-
-@pytest.fixture
-def helpcrunch() -> VendorAccount:
-    return HelpCrunchAccountFactory(name="Czat")
 
 
 def test_it_lists_what_will_happen_then_sends_only_what_changed(
