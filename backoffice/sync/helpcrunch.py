@@ -171,9 +171,6 @@ class HelpCrunchSync:
             wanted = upserted.ids if run.full else upserted.changed
             return Stored(counts, sorted(wanted, key=int))
 
-        def read_detail(vendor_id: str) -> list[HelpCrunchMessage]:
-            return self._messages(vendor_id)
-
         def store_detail(vendor_id: str, messages: list[HelpCrunchMessage]) -> Counts:
             conversation = ChatConversation.objects.filter(account=account, vendor_id=vendor_id)
             conversation_id = conversation.values_list("pk", flat=True).first()
@@ -189,7 +186,7 @@ class HelpCrunchSync:
             store,
             reached_older=reached_older,
             detail_resource="chat_messages",
-            read_detail=read_detail,
+            read_detail=self._messages,
             store_detail=store_detail,
         )
 
