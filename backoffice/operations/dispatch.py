@@ -8,7 +8,7 @@ queue, does its work once.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
@@ -81,20 +81,10 @@ def operation_group_dispatch(*, group_id: UUID) -> int:
         count += len(ids)
 
 
-def _chunks(ids: Iterable[int]) -> Iterable[list[int]]:
-    batch: list[int] = []
-    for operation_id in ids:
-        batch.append(operation_id)
-        if len(batch) == CHUNK:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 def _redispatch(operation_ids: list[int], *, requeue: bool = False) -> int:
     """Enqueue again, in chunks; ``requeue``: due ``retrying`` operations become ``queued``."""
-    for batch in _chunks(operation_ids):
+    for start in range(0, len(operation_ids), CHUNK):
+        batch = operation_ids[start : start + CHUNK]
         with transaction.atomic():
             if requeue:
                 Operation.objects.filter(pk__in=batch, state=State.RETRYING).update(

@@ -144,10 +144,18 @@ def operations_enqueue(
     return result
 
 
-def _in_scope(operations: Iterable[Operation], actor: User | None) -> list[Operation]:
-    """The operations at the actor's accounts; a crafted request's others are dropped."""
+CLOSED_UNDONE = (State.FAILED, State.UNKNOWN)  # what a retry or a dismissal takes
+
+
+def _closed_undone(
+    operations: Iterable[Operation], actor: User | None
+) -> tuple[list[Operation], list[Operation]]:
+    """Of the operations at the actor's accounts (a crafted request's others are dropped): the
+    failed or unknown ones, and the others."""
     allowed = None if actor is None else vendor_account_ids_visible_to(user=actor)
-    return [op for op in operations if allowed is None or op.account_id in allowed]
+    ours = [op for op in operations if allowed is None or op.account_id in allowed]
+    taken = [op for op in ours if op.state in CLOSED_UNDONE]
+    return taken, [op for op in ours if op.state not in CLOSED_UNDONE]
 
 
 def operations_retry(
@@ -160,14 +168,11 @@ def operations_retry(
     vendor did not get it. Returns the number queued and the operations left as they were (in
     another state).
     """
-    ids: list[Operation] = []
-    refused: list[Operation] = []
-    for op in _in_scope(operations, actor):
-        (ids if op.state in (State.FAILED, State.UNKNOWN) else refused).append(op)
-    held = _account_syncs_held(op.pk for op in ids)
-    refused += [op for op in ids if op.pk in held]
-    ids_only = [op.pk for op in ids if op.pk not in held]
-    retryable = Operation.objects.filter(pk__in=ids_only, state__in=[State.FAILED, State.UNKNOWN])
+    taken, refused = _closed_undone(operations, actor)
+    held = _account_syncs_held(op.pk for op in taken)
+    refused += [op for op in taken if op.pk in held]
+    ids_only = [op.pk for op in taken if op.pk not in held]
+    retryable = Operation.objects.filter(pk__in=ids_only, state__in=CLOSED_UNDONE)
     checked_first = [
         pk
         for pk, action, vendor in retryable.values_list("pk", "action", "account__vendor")
@@ -211,11 +216,8 @@ def operations_dismiss(
     *, operations: Iterable[Operation], actor: User | None = None
 ) -> tuple[int, list[Operation]]:
     """Close unknown (or failed) operations after a person checked the vendor by hand."""
-    ids: list[Operation] = []
-    refused: list[Operation] = []
-    for op in _in_scope(operations, actor):
-        (ids if op.state in (State.FAILED, State.UNKNOWN) else refused).append(op)
+    taken, refused = _closed_undone(operations, actor)
     count = Operation.objects.filter(
-        pk__in=[op.pk for op in ids], state__in=[State.FAILED, State.UNKNOWN]
+        pk__in=[op.pk for op in taken], state__in=CLOSED_UNDONE
     ).update(state=State.DISMISSED, updated_at=timezone.now(), finished_at=timezone.now())
     return count, refused

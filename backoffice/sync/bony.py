@@ -11,10 +11,10 @@ from typing import Any
 from django.utils import timezone
 
 from backoffice.models import Contact, SyncCursor
-from backoffice.sync.contacts import ContactRow, contact_rows_check, contacts_upsert
+from backoffice.sync.contacts import ContactRow, contacts_store
 from backoffice.sync.cursors import cursor_for, pass_begin, pass_end
 from backoffice.sync.passes import unreadable
-from backoffice.sync.run import Counts, SyncRun
+from backoffice.sync.run import SyncRun
 from connectors.bony import BonyClient, BonyContact
 from connectors.errors import NotFound, PageLimitExceeded, TransportError
 from connectors.pagination import Malformed
@@ -62,12 +62,6 @@ class BonySync:
             return True
         return self._refresh()
 
-    def _store(self, rows: list[ContactRow], resource: str) -> Counts:
-        good, bad = contact_rows_check(rows)
-        counts = contacts_upsert(account=self.run.account, rows=good, seen_at=timezone.now()).counts
-        counts += self.run.skipped(resource, bad)
-        return counts
-
     def _search(self, search: dict[str, Any]) -> None:
         """Import the contacts whose ``field`` equals ``value``: every page of the lookup."""
         field, value = str(search["field"]), str(search["value"])
@@ -80,7 +74,9 @@ class BonySync:
             malformed.append(Malformed(None, f"search {field}={value}: {cut}"))
 
         def write() -> None:
-            counts = self._store([contact_row(c) for c in found.values()], Resource.CONTACTS)
+            counts = contacts_store(
+                self.run, Resource.CONTACTS, [contact_row(c) for c in found.values()]
+            )
             counts += self.run.skipped(Resource.CONTACTS, malformed)
             self.run.count(Resource.CONTACTS, counts)
             searched = self.run.result.setdefault("searched", [])
@@ -125,7 +121,7 @@ class BonySync:
                 failed.append(Malformed(vendor_id, str(error)))
 
         def write() -> None:
-            counts = self._store(rows, Resource.CONTACTS)
+            counts = contacts_store(self.run, Resource.CONTACTS, rows)
             counts.vanished += contacts_vanished_flag(contact_ids=gone)
             counts += self.run.skipped(Resource.CONTACTS, failed)
             self.run.count(Resource.CONTACTS, counts)

@@ -7,9 +7,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.utils import timezone
+
 from backoffice import people
 from backoffice.models import Contact, Tag, VendorAccount
-from backoffice.sync.run import Counts
+from backoffice.sync.run import Counts, SyncRun
 from backoffice.sync.upsert import Upserted, rows_upsert
 from connectors.pagination import Malformed
 
@@ -119,6 +121,14 @@ def contacts_upsert(
         _tags_apply(account, tagged, upserted.ids)
     people.contacts_link_persons(contact_ids=sorted(upserted.ids.values()))
     return upserted
+
+
+def contacts_store(run: SyncRun, resource: str, rows: list[ContactRow]) -> Counts:
+    """A batch of the vendor's contacts into the mirror; those it cannot hold are skipped."""
+    good, bad = contact_rows_check(rows)
+    counts = contacts_upsert(account=run.account, rows=good, seen_at=timezone.now()).counts
+    counts += run.skipped(resource, bad)
+    return counts
 
 
 def _tags_apply(account: VendorAccount, rows: list[ContactRow], ids: dict[str, int]) -> None:

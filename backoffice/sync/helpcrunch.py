@@ -16,7 +16,7 @@ from typing import Any
 from django.utils import timezone
 
 from backoffice.models import ChatConversation, ChatMessage, SyncCursor
-from backoffice.sync.contacts import ContactRow, contact_rows_check, contacts_upsert
+from backoffice.sync.contacts import ContactRow, contacts_store
 from backoffice.sync.passes import Listing, Stored, listings_slice
 from backoffice.sync.records import (
     CHAT_LIMITS,
@@ -146,11 +146,8 @@ class HelpCrunchSync:
             return self.client.customers_page(offset=offset, last_seen_from=seen)
 
         def store(page: Page[Any]) -> Stored:
-            good, bad = contact_rows_check([customer_row(c) for c in page.items])
-            upserted = contacts_upsert(account=run.account, rows=good, seen_at=timezone.now())
-            counts = upserted.counts
-            counts += run.skipped(Resource.CUSTOMERS, bad)
-            return Stored(counts, [])
+            rows = [customer_row(c) for c in page.items]
+            return Stored(contacts_store(run, Resource.CUSTOMERS, rows), [])
 
         return Listing(Resource.CUSTOMERS, fetch, store)
 
@@ -174,9 +171,6 @@ class HelpCrunchSync:
             wanted = upserted.ids if run.full else upserted.changed
             return Stored(counts, sorted(wanted, key=int))
 
-        def read_detail(vendor_id: str) -> list[HelpCrunchMessage]:
-            return self._messages(vendor_id)
-
         def store_detail(vendor_id: str, messages: list[HelpCrunchMessage]) -> Counts:
             conversation = ChatConversation.objects.filter(account=account, vendor_id=vendor_id)
             conversation_id = conversation.values_list("pk", flat=True).first()
@@ -192,7 +186,7 @@ class HelpCrunchSync:
             store,
             reached_older=reached_older,
             detail_resource="chat_messages",
-            read_detail=read_detail,
+            read_detail=self._messages,
             store_detail=store_detail,
         )
 

@@ -13,7 +13,7 @@ from typing import Any
 from django.utils import timezone
 
 from backoffice.models import SyncCursor, Ticket, TicketMessage, VendorAccount
-from backoffice.sync.contacts import ContactRow, contact_rows_check, contacts_upsert
+from backoffice.sync.contacts import ContactRow, contacts_store
 from backoffice.sync.passes import Listing, Stored, listings_slice
 from backoffice.sync.records import (
     MESSAGE_LIMITS,
@@ -49,14 +49,6 @@ def customer_row(customer: ThuliumCustomer) -> ContactRow:
         custom_fields=dict(customer.custom_fields),
         snapshot={**fields, "custom_fields": dict(customer.custom_fields)},
     )
-
-
-def customers_store(run: SyncRun, rows: list[ContactRow]) -> Counts:
-    good, bad = contact_rows_check(rows)
-    upserted = contacts_upsert(account=run.account, rows=good, seen_at=timezone.now())
-    counts = upserted.counts
-    counts += run.skipped(Resource.CUSTOMERS, bad)
-    return counts
 
 
 def ticket_row(ticket: ThuliumTicket) -> TicketRow:
@@ -111,7 +103,8 @@ class ThuliumSync:
             return self.client.customers_page(offset=offset, date_from=since)
 
         def store(page: Page[Any]) -> Stored:
-            return Stored(customers_store(self.run, [customer_row(c) for c in page.items]), [])
+            rows = [customer_row(c) for c in page.items]
+            return Stored(contacts_store(self.run, Resource.CUSTOMERS, rows), [])
 
         return Listing(Resource.CUSTOMERS, fetch, store)
 

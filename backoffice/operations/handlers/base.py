@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeGuard
 
 from django.db import models
 
@@ -83,19 +83,19 @@ class Done:
     apply: Callable[[], None] | None = None
 
 
+def succeeded(call: ApiCall | None) -> TypeGuard[ApiCall]:
+    return call is not None and call.status_code is not None and 200 <= call.status_code < 300
+
+
 def recorded_json(call: ApiCall | None) -> Mapping[str, Any] | None:
     """The JSON object a recorded successful call answered with, if there is one."""
-    if call is None or call.status_code is None or not 200 <= call.status_code < 300:
+    if not succeeded(call):
         return None
     try:
         body = json.loads(call.response_body or "null")
     except ValueError:
         return None
     return body if isinstance(body, Mapping) else None
-
-
-def succeeded(call: ApiCall | None) -> bool:
-    return call is not None and call.status_code is not None and 200 <= call.status_code < 300
 
 
 class Handler:

@@ -46,15 +46,15 @@ def changed_fields(current: dict[str, Any], snapshot: dict[str, Any]) -> dict[st
 
 def tags_apply(contact: Contact, names: list[str], *, add: bool) -> None:
     """Mirror a tag change the vendor accepted onto the contact."""
+    tags = Tag.objects.filter(account_id=contact.account_id, name__in=names)
     if add:
-        existing = {
-            t.name: t for t in Tag.objects.filter(account_id=contact.account_id, name__in=names)
-        }
-        missing = [Tag(account_id=contact.account_id, name=n) for n in names if n not in existing]
-        Tag.objects.bulk_create(missing, ignore_conflicts=True)
-        contact.tags.add(*Tag.objects.filter(account_id=contact.account_id, name__in=names))
+        # The account's tags not there yet are made; those that exist keep their colour.
+        Tag.objects.bulk_create(
+            [Tag(account_id=contact.account_id, name=n) for n in names], ignore_conflicts=True
+        )
+        contact.tags.add(*tags)
     else:
-        contact.tags.remove(*Tag.objects.filter(account_id=contact.account_id, name__in=names))
+        contact.tags.remove(*tags)
 
 
 def snapshot_apply(
