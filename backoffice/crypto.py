@@ -92,8 +92,3 @@ def decrypt(token: str) -> str:
             "A stored credential cannot be decrypted with the configured FIELD_ENCRYPTION_KEY; "
             "keep the old key in the list until `manage.py reencrypt_credentials` has run."
         ) from exc
-
-
-def rotate(token: str) -> str:
-    """Re-encrypt a token with the newest key (old keys must still be configured)."""
-    return fernet().rotate(token.encode("ascii")).decode("ascii")
