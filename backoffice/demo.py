@@ -4,7 +4,7 @@ Vendor accounts aimed at the local vendor sandbox, one staff user per role plus 
 with the one published password below, and the agent identities that let them act at the
 sandbox's Thulium and HelpCrunch. Every function here reuses what exists (accounts by name, users
 by user name) and never makes duplicates; none of it runs when DEBUG is off, so the published
-password never reaches a production database (and `backoffice.security.DemoPasswordRefused`
+password never reaches a production database (and `backoffice.security.DemoPasswordRefusedBackend`
 refuses it at login there, should a development database ever be promoted).
 """
 
@@ -39,7 +39,6 @@ class DemoRefused(Exception):
 
 
 DEMO_PASSWORD = "switchboard-demo"  # noqa: S105 - the demo's published password, DEBUG only
-DEMO_PASSWORDS = frozenset({DEMO_PASSWORD})
 DEMO_SANDBOX_URL = "http://127.0.0.1:8900"
 DEMO_SYNC_MINUTES = 5
 # The customer ids the sandbox gives the first contacts of each Bony.chat channel (1000 onwards).

@@ -64,8 +64,8 @@ class DemoPasswordRefusedBackend(ModelBackend):
         password: str | None = None,
         **kwargs: Any,
     ) -> Any:
-        from backoffice.demo import DEMO_PASSWORDS
+        from backoffice.demo import DEMO_PASSWORD
 
-        if not settings.DEBUG and password in DEMO_PASSWORDS:
+        if not settings.DEBUG and password == DEMO_PASSWORD:
             return None
         return super().authenticate(request, username=username, password=password, **kwargs)

@@ -23,7 +23,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bulk_action import Refused, bench_database, django_setup
 
-ROOT = Path(__file__).resolve().parent.parent
 TARGET_SECONDS = 60.0
 
 

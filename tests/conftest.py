@@ -13,7 +13,6 @@ from tests.factories import (
     HelpCrunchAccountFactory,
     SuperuserFactory,
     ThuliumAccountFactory,
-    UserFactory,
 )
 
 # The vendor sandbox, started once per session on an ephemeral port and reset for each test.
@@ -24,12 +23,6 @@ pytest_plugins = ["tests.sandbox_plugin"]
 def owner(db: None) -> User:
     """A superuser: sees and may do everything the admin allows anyone."""
     return SuperuserFactory()
-
-
-@pytest.fixture
-def teammate(db: None) -> User:
-    """A staff member with no permissions granted yet."""
-    return UserFactory(username="teammate")
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import argparse
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
 from backoffice.retention import PRUNE_BATCH_SIZE, audit_prune
 
@@ -45,8 +45,6 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         days = options["older_than_days"] or settings.AUDIT_RETENTION_DAYS
-        if days < 1:
-            raise CommandError("AUDIT_RETENTION_DAYS must be at least 1.")
         verbose = options["verbosity"] >= 2
         pruned = audit_prune(
             older_than_days=days,
