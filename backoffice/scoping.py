@@ -28,6 +28,12 @@ def vendor_account_ids_visible_to(*, user: User | Any) -> frozenset[int] | None:
     return frozenset(user.vendor_accounts.values_list("pk", flat=True))
 
 
+def account_ids_in_scope_of(actor: User | None) -> frozenset[int] | None:
+    """The accounts a change requested by ``actor`` may reach, or None for every account: with
+    no actor, a schedule or the sweeper acts for the back-office itself."""
+    return None if actor is None else vendor_account_ids_visible_to(user=actor)
+
+
 def vendor_accounts_visible_to(*, user: User | Any) -> QuerySet[VendorAccount]:
     ids = vendor_account_ids_visible_to(user=user)
     accounts = VendorAccount.objects.all()

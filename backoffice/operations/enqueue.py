@@ -14,7 +14,7 @@ from django.utils import timezone
 from backoffice.models import Operation, OperationAction, OperationState, User, VendorAccount
 from backoffice.operations.dispatch import operations_dispatch
 from backoffice.operations.handlers import handler_for
-from backoffice.scoping import vendor_account_ids_visible_to
+from backoffice.scoping import account_ids_in_scope_of
 
 State = OperationState
 BULK_BATCH = 1000
@@ -90,7 +90,7 @@ def operations_enqueue(
     it learns nothing about the rows.
     """
     result = Enqueued(group_id=uuid.uuid4())
-    allowed = None if actor is None else vendor_account_ids_visible_to(user=actor)
+    allowed = account_ids_in_scope_of(actor)
     content_types: dict[type[models.Model], ContentType] = {}
     pending: list[Operation] = []
 
@@ -152,7 +152,7 @@ def _closed_undone(
 ) -> tuple[list[Operation], list[Operation]]:
     """Of the operations at the actor's accounts (a crafted request's others are dropped): the
     failed or unknown ones, and the others."""
-    allowed = None if actor is None else vendor_account_ids_visible_to(user=actor)
+    allowed = account_ids_in_scope_of(actor)
     ours = [op for op in operations if allowed is None or op.account_id in allowed]
     taken = [op for op in ours if op.state in CLOSED_UNDONE]
     return taken, [op for op in ours if op.state not in CLOSED_UNDONE]

@@ -14,7 +14,7 @@ from django_q.models import Schedule
 from backoffice.models import Operation, OperationAction, OperationState, User, VendorAccount
 from backoffice.operations.dispatch import operations_dispatch
 from backoffice.operations.enqueue import OUTSIDE_SCOPE, Enqueued, Skipped
-from backoffice.scoping import vendor_account_ids_visible_to
+from backoffice.scoping import account_ids_in_scope_of
 from backoffice.vendors import Vendor
 
 State = OperationState
@@ -69,7 +69,7 @@ def _enqueue_each(
     full: bool,
     search: Sequence[Mapping[str, str]],
 ) -> None:
-    allowed = None if actor is None else vendor_account_ids_visible_to(user=actor)
+    allowed = account_ids_in_scope_of(actor)
     for account in accounts:
         if allowed is not None and account.pk not in allowed:
             # Only a crafted request gets here (the admin never lists the account).
