@@ -37,7 +37,8 @@ def _old_calls(cutoff: datetime) -> QuerySet[ApiCall]:
 
 
 def _old_operations(cutoff: datetime) -> QuerySet[Operation]:
-    """Finished before the cutoff, and without API calls younger than it (those keep it)."""
+    """Requested and finished before the cutoff. An operation with API calls younger than the
+    cutoff is kept too: the callers leave those out."""
     return Operation.objects.filter(
         created_at__lt=cutoff,
         finished_at__lt=cutoff,
