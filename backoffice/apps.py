@@ -9,12 +9,8 @@ class BackofficeConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from backoffice.operations.dispatch import sweeper_schedule_after_migrate
         from backoffice.roles import roles_after_migrate
         from backoffice.sync.services import account_schedules_connect
 
         post_migrate.connect(roles_after_migrate, sender=self, dispatch_uid="backoffice.roles")
-        post_migrate.connect(
-            sweeper_schedule_after_migrate, sender=self, dispatch_uid="backoffice.sweeper"
-        )
         account_schedules_connect()

@@ -118,13 +118,13 @@ Q_CLUSTER: dict[str, object] = {
     "name": "switchboard",
     "workers": Q_WORKERS,
     # A task is one vendor call (the connectors' read timeout is 30 s) plus a little database work:
-    # 90 s is a generous ceiling, and `retry` sits well above it so a task that is still running
-    # is never handed to a second worker. A task whose worker died is delivered again after
-    # `retry` seconds; the operation's own state machine makes that redelivery harmless.
+    # 90 s is a generous ceiling, and `retry` sits above it so a task that is still running is
+    # not handed to a second worker. A task whose worker died is taken over sooner than that:
+    # its operation's lease lapses and the due-time dispatcher hands it to another run.
     "timeout": Q_TIMEOUT,
-    "retry": 300,
-    # Workers pull at most about one task each ahead of time: the queue stays in the database,
-    # where the sweeper and the admin can see it, not in worker memory.
+    "retry": Q_TIMEOUT + 30,
+    # Workers pull at most about one task each ahead of time: the queue stays in the broker,
+    # where the sweeper can count it, not in the memory of a worker that may die.
     "queue_limit": Q_WORKERS,
     # Retries of vendor calls are scheduled by the operation itself (backoff, Retry-After);
     # django-q2's own redelivery is only for crashed workers, so keep it bounded.
@@ -133,7 +133,10 @@ Q_CLUSTER: dict[str, object] = {
     "ack_failures": False,
     # Schedules missed while the cluster was down run once, not once per missed slot.
     "catch_up": False,
-    "save_limit": 10_000,
+    # Successful results are not saved: the operation rows are the record of what happened, and
+    # django-q2's pruning of saved results locks and reads them all for every task, which made
+    # its monitor the pipeline's bottleneck. Failures (a task that raised) are still saved.
+    "save_limit": env.int("Q_SAVE_LIMIT", default=-1),
     "label": "Background tasks",
     # Tests run tasks in-process (tests/settings.py turns this on).
     "sync": env.bool("Q_SYNC", default=False),
@@ -142,26 +145,31 @@ if REDIS_URL:
     # Many worker machines: the Redis broker. It has no receipts; the sweeper covers lost tasks.
     Q_CLUSTER["redis"] = REDIS_URL
 else:
-    # The ORM broker on the default database: an enqueue joins the caller's transaction, so an
-    # operation and its task are committed together or not at all.
+    # The ORM broker on the default database: a message is a row of the transaction that hands
+    # its operation over, visible to the workers when that transaction commits.
     Q_CLUSTER["orm"] = "default"
-    Q_CLUSTER["poll"] = 0.5
+    Q_CLUSTER["poll"] = 0.2
 
 # --- The operations pipeline (backoffice/operations) ---------------------------------------------
 # A run owns its operation this long; django-q2 kills a task at `timeout`, so a lapsed lease means
 # the worker is gone and the next delivery (or the sweeper) takes the operation over.
-OPERATION_LEASE_SECONDS = Q_TIMEOUT + 30
+OPERATION_LEASE_SECONDS = env.int("OPERATION_LEASE_SECONDS", default=Q_TIMEOUT + 30)
 # Retries of 429 / 5xx / connection failures: exponential from the base, capped, with jitter.
 OPERATION_RETRY_BASE_SECONDS = env.float("OPERATION_RETRY_BASE_SECONDS", default=30.0)
 OPERATION_RETRY_MAX_SECONDS = env.float("OPERATION_RETRY_MAX_SECONDS", default=3600.0)
 # A worker waits at most this long for a rate-limit token; further off, the operation is deferred.
 RATE_LIMIT_MAX_WAIT_SECONDS = env.float("RATE_LIMIT_MAX_WAIT_SECONDS", default=5.0)
-RATE_LIMIT_DEFER_SPREAD_SECONDS = env.float("RATE_LIMIT_DEFER_SPREAD_SECONDS", default=30.0)
-# The sweeper (every minute): how many operations it re-dispatches per run, and when a queued
-# operation counts as never dispatched / lost.
+# The due-time dispatcher in every `qcluster` (backoffice.operations.dispatcher) hands over what is
+# due this often; every SWEEP_INTERVAL_SECONDS its pass is the sweeper's, which also re-sends
+# queued operations handed to the broker more than SWEEP_LOST_AFTER_SECONDS ago whose messages
+# the broker no longer holds. SWEEP_BATCH_LIMIT bounds what one pass hands over per kind.
+DISPATCH_INTERVAL_SECONDS = env.float("DISPATCH_INTERVAL_SECONDS", default=0.5)
+SWEEP_INTERVAL_SECONDS = env.float("SWEEP_INTERVAL_SECONDS", default=15.0)
 SWEEP_BATCH_LIMIT = env.int("SWEEP_BATCH_LIMIT", default=5000)
-SWEEP_UNDISPATCHED_AFTER_SECONDS = env.int("SWEEP_UNDISPATCHED_AFTER_SECONDS", default=120)
-SWEEP_LOST_AFTER_SECONDS = env.int("SWEEP_LOST_AFTER_SECONDS", default=900)
+SWEEP_LOST_AFTER_SECONDS = env.int("SWEEP_LOST_AFTER_SECONDS", default=30)
+# `qcluster` stops within this many seconds of a SIGTERM or SIGINT: the tasks under way finish,
+# or are released to another cluster a few seconds before the end.
+QCLUSTER_STOP_SECONDS = env.float("QCLUSTER_STOP_SECONDS", default=8.0)
 # A sync works in slices of about this many seconds (then commits and re-queues itself), well
 # under the task timeout, so a large account never holds one worker for long.
 SYNC_SLICE_SECONDS = env.float("SYNC_SLICE_SECONDS", default=30.0)

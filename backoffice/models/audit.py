@@ -182,8 +182,14 @@ class Operation(models.Model):
             ),
         ]
         indexes = [
-            # The sweeper: operations queued or due for another attempt.
+            # The due-time dispatcher: operations due for another attempt, ...
             models.Index(fields=["state", "next_attempt_at"], name="operation_due"),
+            # ... queued ones not yet handed over (NULL), and those handed over long ago.
+            models.Index(
+                fields=["dispatched_at"],
+                condition=models.Q(state="queued"),
+                name="operation_queued_dispatch",
+            ),
             models.Index(fields=["account", "-id"], name="operation_account_recent"),
             models.Index(fields=["action", "-id"], name="operation_action_recent"),
             models.Index(fields=["actor", "-id"], name="operation_actor_recent"),

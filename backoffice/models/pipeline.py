@@ -27,6 +27,8 @@ class RateBucket(models.Model):
     tokens = models.FloatField(_("tokens"))
     refilled_at = models.DateTimeField(_("refilled at"))
     paused_until = models.DateTimeField(_("paused until"), null=True, blank=True)
+    # The turn last given to a deferred call; the next one comes back one refill interval later.
+    deferred_until = models.DateTimeField(_("deferred until"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("rate bucket")

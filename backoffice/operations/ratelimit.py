@@ -10,6 +10,11 @@ When the next token is only a moment away the worker reserves it (the bucket goe
 and waits that moment; when it is further away than ``RATE_LIMIT_MAX_WAIT_SECONDS`` the call is
 deferred: ``RateDeferred`` tells the runner when to try again, and no worker sleeps through it.
 A 429 pauses the whole account until its ``Retry-After``.
+
+Deferred calls are given turns: each is told to come back one refill interval after the turn
+given before it (``RateBucket.deferred_until``), so a backlog of thousands returns one by one at
+the rate the bucket refills, finds its token waiting, and is not deferred again and again. That
+is what keeps the account's limit used to the last call without a stampede at every refill.
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ from backoffice.models import RateBucket, VendorAccount
 
 # A 429 without Retry-After pauses the account this long.
 DEFAULT_PAUSE_SECONDS = 60.0
+# Calls of each minute's limit left unused, for requests that leave later than their token.
+MARGIN_CALLS = 1
 
 
 class RateDeferred(Exception):
@@ -44,11 +51,16 @@ class BucketShape:
 
     @classmethod
     def for_limit(cls, per_minute: int) -> BucketShape:
+        """A burst of one and a refill of the rest of the minute, less one call of margin.
+
+        What the burst may take at once is paid back by a slower refill, so the total in any
+        minute stays within the vendor's limit; the margin absorbs a request that leaves a little
+        later than its token was taken (its audit row is committed in between). A bigger burst
+        would cost sustained rate: a burst of 10 of 100 a minute leaves 90 a minute to a backlog.
+        """
         limit = max(1, per_minute)
-        burst = float(max(1, min(10, limit // 10)))
-        # What the burst may take at once is paid back by a slower refill, so the total in any
-        # minute stays within the vendor's limit.
-        refill = max(limit - burst, 1.0) / 60.0
+        burst = 1.0
+        refill = max(limit - burst - MARGIN_CALLS, 1.0) / 60.0
         return cls(burst=burst, refill_per_second=refill)
 
 
@@ -80,27 +92,64 @@ def rate_token_take(
         # Read the clock once the row is ours: a reading taken before waiting for the lock is
         # older than the refill another worker just saved.
         now = now or timezone.now()
-        if bucket.paused_until is not None and bucket.paused_until > now:
-            raise RateDeferred(
-                bucket.paused_until,
-                f"{account.name} is paused by the vendor's rate limit until "
-                f"{timezone.localtime(bucket.paused_until):%H:%M:%S}",
-            )
-        # Clocks of different machines may disagree a little: never refill backwards.
-        elapsed = max(0.0, (now - bucket.refilled_at).total_seconds())
-        tokens = min(shape.burst, bucket.tokens + elapsed * shape.refill_per_second)
-        wait = 0.0 if tokens >= 1 else (1 - tokens) / shape.refill_per_second
-        if wait > max_wait:
-            raise RateDeferred(
-                now + timedelta(seconds=wait),
-                f"{account.name} is at its rate limit ({account.effective_rate_limit}/min)",
-            )
-        bucket.tokens = tokens - 1
-        # Never back in time: the interval up to refilled_at is already in ``tokens``, and a
-        # later taker must not be credited it twice.
-        bucket.refilled_at = max(now, bucket.refilled_at)
-        bucket.save(update_fields=["tokens", "refilled_at"])
+        deferred = _deferral(bucket, shape, account, now, max_wait)
+        if deferred is None:
+            wait = _take(bucket, shape, now)
+    # Raised once the turn it was given is committed.
+    if deferred is not None:
+        raise deferred
     return wait
+
+
+def _deferral(
+    bucket: RateBucket, shape: BucketShape, account: VendorAccount, now: datetime, max_wait: float
+) -> RateDeferred | None:
+    """Why and until when a call must not be sent now (its turn saved), or None."""
+    if bucket.paused_until is not None and bucket.paused_until > now:
+        return RateDeferred(
+            _next_turn(bucket, shape, bucket.paused_until),
+            f"{account.name} is paused by the vendor's rate limit until "
+            f"{timezone.localtime(bucket.paused_until):%H:%M:%S}",
+        )
+    wait = _wait_for_token(bucket, shape, now)
+    if wait > max_wait:
+        return RateDeferred(
+            _next_turn(bucket, shape, now + timedelta(seconds=wait)),
+            f"{account.name} is at its rate limit ({account.effective_rate_limit}/min)",
+        )
+    return None
+
+
+def _tokens(bucket: RateBucket, shape: BucketShape, now: datetime) -> float:
+    # Clocks of different machines may disagree a little: never refill backwards.
+    elapsed = max(0.0, (now - bucket.refilled_at).total_seconds())
+    return min(shape.burst, bucket.tokens + elapsed * shape.refill_per_second)
+
+
+def _wait_for_token(bucket: RateBucket, shape: BucketShape, now: datetime) -> float:
+    tokens = _tokens(bucket, shape, now)
+    return 0.0 if tokens >= 1 else (1 - tokens) / shape.refill_per_second
+
+
+def _take(bucket: RateBucket, shape: BucketShape, now: datetime) -> float:
+    wait = _wait_for_token(bucket, shape, now)
+    bucket.tokens = _tokens(bucket, shape, now) - 1
+    # Never back in time: the interval up to refilled_at is already in ``tokens``, and a
+    # later taker must not be credited it twice.
+    bucket.refilled_at = max(now, bucket.refilled_at)
+    bucket.save(update_fields=["tokens", "refilled_at"])
+    return wait
+
+
+def _next_turn(bucket: RateBucket, shape: BucketShape, earliest: datetime) -> datetime:
+    """The time a deferred call comes back: its own turn, one refill interval after the turn
+    given before it (saved on the locked bucket), and never before ``earliest``."""
+    step = timedelta(seconds=1 / shape.refill_per_second)
+    last = bucket.deferred_until
+    turn = earliest if last is None or last + step < earliest else last + step
+    bucket.deferred_until = turn
+    bucket.save(update_fields=["deferred_until"])
+    return turn
 
 
 def rate_limit_pause(

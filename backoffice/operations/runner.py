@@ -20,12 +20,11 @@ handler to reconcile with a vendor read before anything is sent again, or leaves
 from __future__ import annotations
 
 import logging
-import random
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import ngettext
@@ -60,13 +59,40 @@ State = OperationState
 GATEWAY_STATUSES = frozenset({502, 504})
 
 
+class Released(BaseException):
+    """The cluster is stopping and its grace is over: this run gives its operation back."""
+
+
+# Set in a worker process by ``release_on_signal``; ``_running`` is the operation it works on.
+_releasing = False
+_running: int | None = None
+
+
+def release_on_signal(signum: int, frame: object) -> None:
+    """The handler ``manage.py qcluster`` installs in its workers for the release signal: the run
+    under way (if any) stops where it is, and every later delivery is handed back unclaimed."""
+    global _releasing
+    _releasing = True
+    if _running is not None:
+        raise Released
+
+
 def operation_run(*, operation_id: int) -> str:
     """Run one attempt of an operation; return its state afterwards (for the task's result)."""
+    global _running
+    if _releasing:
+        _give_back(operation_id, claimed=False)
+        return "released"
     operation = _claim(operation_id)
     if operation is None:
+        logger.info("operation %s: not due (another run has it, or it is finished)", operation_id)
         return "not due"
+    _running = operation_id
     try:
         _Run(operation)()
+    except Released:
+        _give_back(operation_id, claimed=True)
+        return "released"
     except DatabaseError:
         # The database is unreachable or refused a write: the lease lapses and the sweeper hands
         # the operation to another run, which reconciles what this one left in flight.
@@ -80,7 +106,28 @@ def operation_run(*, operation_id: int) -> str:
             State.UNKNOWN if _sent_unsettled(operation_id) else State.FAILED,
             error=f"Internal error ({type(exc).__name__}); the worker's log has the details.",
         )
+    finally:
+        _running = None
     return operation.state
+
+
+def _give_back(operation_id: int, *, claimed: bool) -> None:
+    """Hand an operation back to the dispatcher (``dispatched_at`` cleared): another cluster's
+    next pass sends it again. What a cut-short run left in flight is reconciled by that run."""
+    now = timezone.now()
+    mine = Q(state=State.RUNNING) if claimed else Q(state=State.QUEUED)
+    for _ in range(2):
+        try:
+            Operation.objects.filter(mine, pk=operation_id).update(
+                state=State.QUEUED, lease_until=None, dispatched_at=None, updated_at=now
+            )
+        except DatabaseError:
+            connection.close()  # the signal may have cut a query short: start a fresh connection
+        else:
+            logger.warning(
+                "operation %s: released for another worker (the cluster is stopping)", operation_id
+            )
+            return
 
 
 def _sent_unsettled(operation_id: int) -> bool:
@@ -210,12 +257,9 @@ class _Run:
         except NotReconcilable:
             self.finish(State.UNKNOWN, error=UNKNOWN_MESSAGE)
         except RateDeferred as deferred:
-            # No token soon enough: come back when there is one, spread to avoid a stampede.
-            spread = random.uniform(0, float(settings.RATE_LIMIT_DEFER_SPREAD_SECONDS))  # noqa: S311
+            # No token soon enough: come back at the turn the rate limiter gave this run.
             self.finish(
-                State.RETRYING,
-                error=f"Waiting: {deferred.reason}.",
-                next_attempt_at=deferred.until + timedelta(seconds=spread),
+                State.RETRYING, error=f"Waiting: {deferred.reason}.", next_attempt_at=deferred.until
             )
         except VendorError as error:
             self.vendor_failure(handler, error, last=hooks.last)
@@ -325,7 +369,10 @@ class _Run:
                 done.apply()
             if self.handler is not None and state in (State.FAILED, State.UNKNOWN):
                 self.handler.failed(self.account, op.last_error)
+            # Back to ``queued`` (a sync's next slice): not yet handed over again.
+            requeued = {"dispatched_at": None} if state == State.QUEUED else {}
             Operation.objects.filter(pk=op.pk).update(
+                **requeued,
                 state=op.state,
                 lease_until=None,
                 next_attempt_at=op.next_attempt_at,

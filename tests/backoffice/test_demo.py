@@ -31,7 +31,6 @@ from backoffice.models import (
     User,
     VendorAccount,
 )
-from backoffice.operations.dispatch import SWEEPER_SCHEDULE
 from backoffice.roles import AUDITOR, INTEGRATION_ADMIN, SUPPORT_AGENT, SUPPORT_LEAD
 from connectors.sandbox.testing import SandboxHandle
 from tests.factories import OperationFactory, UserFactory
@@ -170,7 +169,7 @@ def test_it_fills_the_mirror_from_the_demo_accounts_first_syncs_once(
 
 # flush needs committed rows; the roles and schedules this starts from are restored first.
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_it_empties_the_database_for_a_new_demo_and_puts_back_roles_and_sweeper(
+def test_it_empties_the_database_for_a_new_demo_and_puts_back_the_roles(
     settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings.DEBUG = True
@@ -188,7 +187,6 @@ def test_it_empties_the_database_for_a_new_demo_and_puts_back_roles_and_sweeper(
     assert not ApiCall.objects.exists()
     groups = User.groups.field.related_model.objects.values_list("name", flat=True)
     assert sorted(groups) == sorted([SUPPORT_AGENT, SUPPORT_LEAD, INTEGRATION_ADMIN, AUDITOR])
-    assert Schedule.objects.filter(name=SWEEPER_SCHEDULE).count() == 1
     assert demo_ensure().accounts[0][1] is True  # set up from the start
 
 

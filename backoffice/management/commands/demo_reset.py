@@ -27,6 +27,6 @@ class Command(BaseCommand):
                 raise CommandError("Nothing was deleted.")
         # flush empties every table in one statement per database (on PostgreSQL a TRUNCATE,
         # which the audit trail's row triggers do not see), then runs post_migrate, which puts
-        # back the roles and the sweeper's schedule.
+        # back the roles.
         call_command("flush", "--noinput", verbosity=0)
         self.stdout.write(f"Emptied {name!r}; `make run` sets up the demo again.")

@@ -23,6 +23,8 @@ from tests.factories import ContactFactory, HelpCrunchAccountFactory, ThuliumAcc
 
 pytestmark = pytest.mark.django_db
 
+# The refill of a 60-a-minute account, per second.
+R = 58 / 60
 T0 = datetime(2026, 6, 1, 9, 0, tzinfo=timezone.get_fixed_timezone(0))
 
 
@@ -32,13 +34,13 @@ def _at(seconds: float) -> datetime:
 
 @pytest.fixture
 def account() -> VendorAccount:
-    """60 calls a minute: a burst of 6, then 0.9 a second (6 + 60 x 0.9 = 60)."""
+    """60 calls a minute: a burst of 1, then 58 a minute (1 + 58 = 59, one call of margin)."""
     return ThuliumAccountFactory(rate_limit_per_minute=60)
 
 
 @pytest.mark.parametrize(
     ("limit", "burst", "refill"),
-    [(60, 6, 54 / 60), (120, 10, 110 / 60), (100, 10, 90 / 60), (5, 1, 4 / 60), (1, 1, 1 / 60)],
+    [(60, 1, 58 / 60), (120, 1, 118 / 60), (100, 1, 98 / 60), (5, 1, 3 / 60), (1, 1, 1 / 60)],
 )
 def test_it_sizes_the_bucket_so_no_minute_holds_more_than_the_limit(
     limit: int, burst: float, refill: float
@@ -50,40 +52,40 @@ def test_it_sizes_the_bucket_so_no_minute_holds_more_than_the_limit(
 
 
 def test_it_allows_the_burst_at_once_then_spaces_the_calls(account: VendorAccount) -> None:
-    waits = [rate_token_take(account=account, now=_at(0)) for _ in range(6)]
-    assert waits == [0.0] * 6
+    assert rate_token_take(account=account, now=_at(0)) == 0.0
 
-    # The 7th token is 1/0.9 s away: close enough to reserve and wait for.
-    assert rate_token_take(account=account, now=_at(0)) == pytest.approx(1 / 0.9)
-    assert rate_token_take(account=account, now=_at(0)) == pytest.approx(2 / 0.9)
+    # The 2nd token is 1/R s away: close enough to reserve and wait for.
+    assert rate_token_take(account=account, now=_at(0)) == pytest.approx(1 / R)
+    assert rate_token_take(account=account, now=_at(0)) == pytest.approx(2 / R)
     assert RateBucket.objects.get(account=account).tokens == pytest.approx(-2)
 
 
 def test_it_defers_a_call_whose_token_is_further_than_the_longest_wait(
     account: VendorAccount, settings: object
 ) -> None:
-    for _ in range(6):
-        rate_token_take(account=account, now=_at(0))
+    rate_token_take(account=account, now=_at(0))
 
     with pytest.raises(RateDeferred) as deferred:
         rate_token_take(account=account, now=_at(0), max_wait=1.0)
 
-    assert deferred.value.until == _at(1 / 0.9)
+    assert deferred.value.until == _at(1 / R)
     assert str(deferred.value) == f"{account.name} is at its rate limit (60/min)"
     bucket = RateBucket.objects.get(account=account)
     assert bucket.tokens == pytest.approx(0)  # a deferral takes nothing
+    # The next call deferred comes back a turn later, not at the same moment.
+    with pytest.raises(RateDeferred) as second:
+        rate_token_take(account=account, now=_at(0.5), max_wait=0.0)
+    assert second.value.until == _at(2 / R)
 
 
 def test_it_refills_continuously_up_to_the_burst(account: VendorAccount) -> None:
-    for _ in range(6):
-        rate_token_take(account=account, now=_at(0))
+    rate_token_take(account=account, now=_at(0))
 
-    assert rate_token_take(account=account, now=_at(2), max_wait=0) == 0.0  # 1.8 refilled
-    with pytest.raises(RateDeferred):
-        rate_token_take(account=account, now=_at(2), max_wait=0)  # 0.8 left
+    assert rate_token_take(account=account, now=_at(0.5), max_wait=1) == pytest.approx(
+        (1 - 0.5 * R) / R
+    )  # half a token refilled: the rest is a moment away
     # A long quiet spell refills to the burst, never beyond it.
-    waits = [rate_token_take(account=account, now=_at(600), max_wait=0) for _ in range(6)]
-    assert waits == [0.0] * 6
+    assert rate_token_take(account=account, now=_at(600), max_wait=0) == 0.0
     with pytest.raises(RateDeferred):
         rate_token_take(account=account, now=_at(600), max_wait=0)
 
@@ -97,7 +99,7 @@ def test_it_pauses_every_call_until_the_vendors_retry_after(account: VendorAccou
     assert deferred.value.until == _at(120)
     assert "is paused by the vendor's rate limit until" in str(deferred.value)
     # After the pause the bucket starts empty: the vendor's window was full.
-    assert rate_token_take(account=account, now=_at(121)) == pytest.approx(0.1 / 0.9)
+    assert rate_token_take(account=account, now=_at(121)) == pytest.approx((1 - R) / R)
 
 
 def test_it_never_shortens_a_pause_and_pauses_a_minute_without_retry_after(
@@ -115,15 +117,12 @@ def test_it_does_not_count_the_same_refill_twice_for_a_late_clock(
 ) -> None:
     """A worker whose clock reads earlier than the last refill (another machine, or a reading
     taken before waiting for the row lock) must not move the refill time back."""
-    for _ in range(6):
-        rate_token_take(account=account, now=_at(0))
-    rate_token_take(account=account, now=_at(10), max_wait=0)  # 6 refilled (capped), 5 left
-    for _ in range(5):
-        rate_token_take(account=account, now=_at(10), max_wait=0)
+    rate_token_take(account=account, now=_at(0))
+    rate_token_take(account=account, now=_at(10), max_wait=0)  # refilled to the burst, taken
 
     rate_token_take(account=account, now=_at(5), max_wait=10)  # a late reading: reserves ahead
 
-    # At 11 s only 0.9 tokens were earned since 10 s, and one was reserved: nothing to give.
+    # At 11 s less than a token was earned since 10 s, and one was reserved: nothing to give.
     with pytest.raises(RateDeferred):
         rate_token_take(account=account, now=_at(11), max_wait=0)
 
@@ -134,10 +133,10 @@ def test_it_waits_a_moment_in_the_worker_but_never_through_a_deferral(
     slept: list[float] = []
     monkeypatch.setattr(ratelimit.time, "sleep", slept.append)
     hook = RateLimiterHook(account)
-    for _ in range(7):
+    for _ in range(2):
         hook()
     assert len(slept) == 1
-    assert slept[0] == pytest.approx(1 / 0.9, abs=0.05)
+    assert slept[0] == pytest.approx(1 / R, abs=0.05)
 
     rate_limit_pause(account=account, seconds=30)
     with pytest.raises(RateDeferred):
@@ -148,7 +147,7 @@ def test_it_waits_a_moment_in_the_worker_but_never_through_a_deferral(
 def test_it_defers_the_rest_of_a_bulk_action_beyond_the_limit(
     sandbox: SandboxHandle, owner: User, bony_sandbox: VendorAccount, settings: object
 ) -> None:
-    bony_sandbox.rate_limit_per_minute = 6  # a burst of one, then one every 12 s
+    bony_sandbox.rate_limit_per_minute = 6  # a burst of one, then one every 15 s
     bony_sandbox.save()
     contacts = [
         ContactFactory(account=bony_sandbox, vendor_id=vendor_id)

@@ -49,12 +49,14 @@ def test_it_redispatches_what_would_wait_forever_and_leaves_the_rest(
     long_ago = now - timedelta(hours=1)
     due = tagging(state=State.RETRYING, next_attempt_at=now - timedelta(seconds=1))
     never_dispatched = tagging(created_at=now - timedelta(minutes=5))
+    # Just written, never handed over: the claim makes the dispatcher and the request's commit
+    # hook exclusive, so it is handed over at once rather than after a grace period.
+    just_written = tagging()
     lost = tagging(created_at=long_ago, dispatched_at=now - timedelta(minutes=20))
     abandoned = tagging(state=State.RUNNING, lease_until=now - timedelta(seconds=1))
     left_alone = [
         tagging(state=State.RETRYING, next_attempt_at=now + timedelta(minutes=1)),
-        tagging(),  # just written: its commit hook may still be handing it over
-        tagging(created_at=long_ago, dispatched_at=now - timedelta(seconds=30)),  # in the queue
+        tagging(created_at=long_ago, dispatched_at=now - timedelta(seconds=10)),  # in the queue
         tagging(state=State.RUNNING, lease_until=now + timedelta(minutes=1)),  # being worked on
         *(
             tagging(state=s, created_at=long_ago, finished_at=long_ago)
@@ -65,8 +67,8 @@ def test_it_redispatches_what_would_wait_forever_and_leaves_the_rest(
 
     counts = tasks.operations_sweep()
 
-    assert counts == {"due": 1, "undispatched": 1, "lost": 1, "abandoned": 1}
-    for op in (due, never_dispatched, lost, abandoned):
+    assert counts == {"due": 1, "undispatched": 2, "lost": 1, "abandoned": 1}
+    for op in (due, never_dispatched, just_written, lost, abandoned):
         op.refresh_from_db()
         assert (op.state, op.attempts) == (State.SUCCEEDED, 1), op.target_label
         assert op.dispatched_at is not None
@@ -74,7 +76,7 @@ def test_it_redispatches_what_would_wait_forever_and_leaves_the_rest(
     for op in left_alone:
         op.refresh_from_db()
         assert (op.state, op.attempts, op.dispatched_at) == before[op.pk]
-    assert len(sandbox.received("bony")) == 4
+    assert len(sandbox.received("bony")) == 5
     # Nothing is left to sweep.
     assert tasks.operations_sweep() == {"due": 0, "undispatched": 0, "lost": 0, "abandoned": 0}
 
