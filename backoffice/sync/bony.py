@@ -1,7 +1,8 @@
 """Bony.chat: no "list all", so every known contact is refreshed by id, and new ones are
 imported by a custom-field search (e-mail, phone, customer id) a staff member asks for.
 
-A contact whose read answers 404 is flagged vanished (and un-flagged if it comes back).
+A contact whose read answers 404 is flagged vanished (and un-flagged if it comes back); one the
+vendor refuses (another 4xx, not 401, 403 or 429) is named in the result and the rest goes on.
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ from django.utils import timezone
 from backoffice.models import Contact, SyncCursor
 from backoffice.sync.contacts import ContactRow, contacts_store
 from backoffice.sync.cursors import cursor_for, pass_begin, pass_end
-from backoffice.sync.passes import unreadable
+from backoffice.sync.passes import refusal, unreadable
 from backoffice.sync.run import SyncRun
 from connectors.bony import BonyClient, BonyContact
-from connectors.errors import NotFound, PageLimitExceeded, TransportError
+from connectors.errors import InvalidRequest, NotFound, PageLimitExceeded, TransportError
 from connectors.pagination import Malformed
 
 Resource = SyncCursor.Resource
@@ -110,6 +111,7 @@ class BonySync:
         rows: list[ContactRow] = []
         gone: list[int] = []
         failed: list[Malformed] = []
+        refusals: list[Malformed] = []
         for pk, vendor_id in batch:
             try:
                 rows.append(contact_row(self.client.get_contact(vendor_id or "")))
@@ -119,11 +121,17 @@ class BonySync:
                 if not unreadable(error):
                     raise
                 failed.append(Malformed(vendor_id, str(error)))
+            except InvalidRequest as error:
+                refused = refusal(vendor_id or "", error)
+                if refused is None:
+                    raise
+                refusals.append(refused)
 
         def write() -> None:
             counts = contacts_store(self.run, Resource.CONTACTS, rows)
             counts.vanished += contacts_vanished_flag(contact_ids=gone)
             counts += self.run.skipped(Resource.CONTACTS, failed)
+            counts += self.run.refused(Resource.CONTACTS, refusals)
             self.run.count(Resource.CONTACTS, counts)
             cursor.position = {"after": batch[-1][0]}
 

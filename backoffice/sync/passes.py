@@ -16,7 +16,7 @@ from typing import Any
 from backoffice.models import SyncCursor
 from backoffice.sync.cursors import cursor_for, pass_begin, pass_end
 from backoffice.sync.run import Counts, SyncRun
-from connectors.errors import NotFound, TransportError
+from connectors.errors import InvalidRequest, NotFound, TransportError, VendorError
 from connectors.pagination import Malformed, Page
 
 # Records whose details are read, then stored, in one batch.
@@ -53,6 +53,17 @@ class Listing:
 def unreadable(error: TransportError) -> bool:
     """A record the vendor answered but that cannot be read: skip it, the rest goes on."""
     return not error.retryable
+
+
+def refusal(vendor_id: str, error: VendorError) -> Malformed | None:
+    """The vendor refused this one record (a 4xx other than 401, 403, 404 and 429): the sync
+    names it in the vendor's words and goes on. None for what concerns the whole sync (refused
+    credentials, a forbidden account, a 429, a vendor down), which stops or pauses it."""
+    status = error.status
+    if not isinstance(error, InvalidRequest) or status is None or not 400 <= status < 500:
+        return None
+    words = str(error)
+    return Malformed(vendor_id, words if words.startswith("HTTP ") else f"{words} (HTTP {status})")
 
 
 def listings_slice(run: SyncRun, listings: Iterable[Listing]) -> bool:
@@ -115,6 +126,7 @@ def _details_batch(run: SyncRun, listing: Listing, cursor: SyncCursor, batch: li
         return
     read: list[tuple[str, Any]] = []
     failed: list[Malformed] = []
+    refusals: list[Malformed] = []
     for vendor_id in batch:
         try:
             read.append((vendor_id, read_detail(vendor_id)))
@@ -126,12 +138,18 @@ def _details_batch(run: SyncRun, listing: Listing, cursor: SyncCursor, batch: li
             if not unreadable(error):
                 raise
             failed.append(Malformed(vendor_id, str(error)))
+        except InvalidRequest as error:
+            refused = refusal(vendor_id, error)
+            if refused is None:
+                raise
+            refusals.append(refused)
 
     def write() -> None:
         counts = Counts()
         for vendor_id, details in read:
             counts += store_detail(vendor_id, details)
         counts += run.skipped(listing.detail_resource, failed)
+        counts += run.refused(listing.detail_resource, refusals)
         run.count(listing.detail_resource, counts)
         position = dict(cursor.position)
         position["pending"] = list(position.get("pending", []))[len(batch) :]

@@ -15,8 +15,11 @@ from backoffice.models import Operation, SyncCursor, VendorAccount
 from connectors.pagination import Malformed
 
 T = TypeVar("T")
-COUNTS = ("created", "updated", "unchanged", "failed", "vanished")
-# The summary lists this many skipped items by id and reason; beyond that, only their number.
+# "failed": sent malformed (no id, a value too long); "refused": the vendor answered a 4xx for
+# that one record (not 401, 403, 404 or 429) and kept it back.
+COUNTS = ("created", "updated", "unchanged", "failed", "refused", "vanished")
+# The summary lists this many skipped and refused items by id and reason; beyond that, only
+# their number.
 FAILED_ITEMS_SHOWN = 100
 
 
@@ -26,6 +29,7 @@ class Counts:
     updated: int = 0
     unchanged: int = 0
     failed: int = 0
+    refused: int = 0
     vanished: int = 0
 
     def __iadd__(self, other: Counts) -> Counts:
@@ -38,8 +42,9 @@ class Counts:
 class SyncRun:
     """What a sync handler works with in one run (one time slice) of one operation.
 
-    ``operation.result`` holds the summary: counts per resource, the items skipped (with the
-    vendor id and why), the resources this operation has finished. It is saved with each batch,
+    ``operation.result`` holds the summary: counts per resource, the items skipped
+    (``failed_items``) and those the vendor refused (``refused_items``), each with the vendor id
+    and why, the resources this operation has finished. It is saved with each batch,
     in the batch's own transaction, so the counts never disagree with the rows written.
     """
 
@@ -53,6 +58,7 @@ class SyncRun:
         result.setdefault("full", self.full)
         result.setdefault("resources", {})
         result.setdefault("failed_items", [])
+        result.setdefault("refused_items", [])
         result.setdefault("done", [])
         self.operation.result = result
         self._committed = copy.deepcopy(result)
@@ -77,21 +83,30 @@ class SyncRun:
     def count(self, resource: str, counts: Counts) -> None:
         totals = self.result["resources"].setdefault(resource, dict.fromkeys(COUNTS, 0))
         for name in COUNTS:
-            totals[name] += getattr(counts, name)
+            # .get: a summary begun before a count was added lacks it.
+            totals[name] = totals.get(name, 0) + getattr(counts, name)
 
     def skipped(self, resource: str, items: Iterable[Malformed]) -> Counts:
         """Record items that could not be read or stored: by vendor id and reason."""
-        listed: list[dict[str, Any]] = self.result["failed_items"]
-        counts = Counts()
+        return Counts(failed=self._list("failed_items", resource, items))
+
+    def refused(self, resource: str, items: Iterable[Malformed]) -> Counts:
+        """Record records the vendor refused to hand over (a 4xx on that one record): by vendor
+        id and the vendor's words. The sync goes on without them."""
+        return Counts(refused=self._list("refused_items", resource, items))
+
+    def _list(self, key: str, resource: str, items: Iterable[Malformed]) -> int:
+        listed: list[dict[str, Any]] = self.result.setdefault(key, [])
+        number = 0
         for item in items:
-            counts.failed += 1
+            number += 1
             if len(listed) < FAILED_ITEMS_SHOWN:
                 listed.append(
                     {"resource": resource, "vendor_id": item.vendor_id, "reason": item.reason}
                 )
             else:
-                self.result["failed_items_more"] = self.result.get("failed_items_more", 0) + 1
-        return counts
+                self.result[f"{key}_more"] = self.result.get(f"{key}_more", 0) + 1
+        return number
 
     def commit(
         self,

@@ -26,9 +26,10 @@ A journal record: `seq`, `timestamp` (UNIX), `vendor`, `method`, `path`, `query`
 after the write), `fault` (the kind injected, or None). The newest 10,000 are kept.
 
 Fault rates: `error`, `drop`, `rate_limit`, `slow` (probabilities), `error_status`,
-`retry_after`, `slow_seconds`, `vendors` (list). A pushed fault: `{"kind": "error" | "slow" |
-"drop" | "drop_after_write" | "rate_limit", "vendor"?, "method"?, "path_prefix"?, "times"?: 1,
-"status"?: 503, "seconds"?, "retry_after"?: 1}` (see `faults.py`).
+`retry_after`, `slow_seconds`, `vendors` (list). A pushed fault: `{"kind": "error" | "refuse" |
+"slow" | "drop" | "drop_after_write" | "rate_limit", "vendor"?, "method"?, "path_prefix"?,
+"times"?: 1, "status"?: 503 (422 for "refuse"), "message"? (for "refuse"), "seconds"?,
+"retry_after"?: 1}` (see `faults.py`).
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ from connectors.sandbox.limits import DEFAULT_LIMITS, DEFAULT_WINDOW, RateLimite
 from connectors.sandbox.seed import DEFAULT_CONTACTS, DEFAULT_SEED, seed_state
 from connectors.sandbox.state import SandboxState
 from connectors.sandbox.thulium import ThuliumApi
-from connectors.sandbox.wire import Request, Response, VendorApi, json_response
+from connectors.sandbox.wire import Problem, Request, Response, VendorApi, json_response
 
 logger = logging.getLogger(__name__)
 
@@ -158,6 +158,8 @@ class Sandbox:
     def _answer(self, api: VendorApi, request: Request, fault: Fault | None) -> Response | None:
         if fault is not None and fault.kind == "error":
             return gateway_error(fault.status)
+        if fault is not None and fault.kind == "refuse":
+            return api.render(Problem(fault.status, fault.message))
         if fault is not None and fault.kind == "rate_limit":
             return _with_retry_after(api.too_many_requests(), fault.retry_after)
         if fault is not None and fault.kind == "drop":

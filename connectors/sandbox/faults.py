@@ -2,6 +2,9 @@
 
 Kinds of fault:
 - `error`: answer `status` (default 503) with a gateway's HTML page; the request is not performed.
+- `refuse`: the vendor itself refuses the request: `status` (a 4xx, default 422) in its own error
+  format with `message` (default "Unprocessable Entity"); not performed. A record the vendor
+  will not hand over, where `error` is the gateway in front of it failing.
 - `rate_limit`: answer the vendor's own 429 body with `Retry-After: retry_after`; not performed.
 - `drop`: close the connection without answering; not performed.
 - `slow`: perform the request, then wait `seconds` before answering, so a client whose timeout is
@@ -22,7 +25,9 @@ import random
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
-KINDS = ("error", "slow", "drop", "drop_after_write", "rate_limit")
+KINDS = ("error", "refuse", "slow", "drop", "drop_after_write", "rate_limit")
+REFUSE_STATUS = 422
+REFUSE_MESSAGE = "Unprocessable Entity"
 VENDORS = ("thulium", "helpcrunch", "bony")
 
 
@@ -32,6 +37,7 @@ class Fault:
     status: int = 503
     seconds: float = 0.0
     retry_after: int = 1
+    message: str = ""
 
 
 @dataclass
@@ -131,19 +137,34 @@ def scripted_from_json(payload: object) -> ScriptedFault:
         raise ValueError("each fault must be an object")
     _reject_unknown(
         payload,
-        {"kind", "status", "seconds", "retry_after", "vendor", "method", "path_prefix", "times"},
+        {
+            "kind",
+            "status",
+            "seconds",
+            "retry_after",
+            "message",
+            "vendor",
+            "method",
+            "path_prefix",
+            "times",
+        },
     )
     kind = payload.get("kind")
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}")
+    refuse = kind == "refuse"
+    status = _status(_number(payload, "status", REFUSE_STATUS if refuse else 503))
+    if refuse and status >= 500:
+        raise ValueError("a refusal's status is a 4xx")
     vendor = _optional_str(payload, "vendor")
     if vendor is not None and vendor not in VENDORS:
         raise ValueError(f"vendor must be one of {', '.join(VENDORS)}")
     fault = Fault(
         kind=str(kind),
-        status=_status(_number(payload, "status", 503)),
+        status=status,
         seconds=_number(payload, "seconds", 0.0),
         retry_after=int(_number(payload, "retry_after", 1)),
+        message=_optional_str(payload, "message") or (REFUSE_MESSAGE if refuse else ""),
     )
     times = int(_number(payload, "times", 1))
     if times < 1:

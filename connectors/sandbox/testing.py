@@ -16,7 +16,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from connectors.sandbox.core import Sandbox, SandboxOptions
-from connectors.sandbox.faults import KINDS, Fault, FaultRates, ScriptedFault, rates_from_json
+from connectors.sandbox.faults import (
+    KINDS,
+    REFUSE_MESSAGE,
+    REFUSE_STATUS,
+    Fault,
+    FaultRates,
+    ScriptedFault,
+    rates_from_json,
+)
 from connectors.sandbox.limits import DEFAULT_WINDOW
 from connectors.sandbox.seed import DEFAULT_CONTACTS, DEFAULT_SEED
 from connectors.sandbox.server import SandboxServer, create_server
@@ -65,15 +73,27 @@ class SandboxHandle:
         method: str | None = None,
         path_prefix: str | None = None,
         times: int = 1,
-        status: int = 503,
+        status: int | None = None,
         seconds: float = 0.0,
         retry_after: int = 1,
+        message: str = REFUSE_MESSAGE,
     ) -> None:
-        """Script a fault for the next `times` matching requests (kinds: see `faults.py`)."""
+        """Script a fault for the next `times` matching requests (kinds: see `faults.py`);
+        `status` defaults to 422 for a refusal, 503 for an error."""
         if kind not in KINDS:
             raise ValueError(f"unknown fault kind {kind!r}")
+        refuse = kind == "refuse"
+        if status is None:
+            status = REFUSE_STATUS if refuse else 503
+        fault = Fault(
+            kind,
+            status=status,
+            seconds=seconds,
+            retry_after=retry_after,
+            message=message if refuse else "",
+        )
         scripted = ScriptedFault(
-            fault=Fault(kind, status=status, seconds=seconds, retry_after=retry_after),
+            fault=fault,
             vendor=vendor,
             method=method.upper() if method else None,
             path_prefix=path_prefix,

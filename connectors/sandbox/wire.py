@@ -182,6 +182,9 @@ class VendorApi(Protocol):
 
     def too_many_requests(self) -> Response: ...
 
+    def render(self, problem: Problem) -> Response:
+        """A refusal in the vendor's own error format."""
+
     def handle(self, request: Request) -> Response: ...
 
 

@@ -6,7 +6,10 @@ operation, so a large account never holds a worker past its timeout and a stoppe
 from the cursor. On a contact: that contact, read by id (a 404 flags it vanished).
 
 Reads are idempotent, so failures are simply retried; a 401 stops the sync and marks the
-account's connection as failing, in the vendor's words.
+account's connection as failing, in the vendor's words. In an account's sync, a record the
+vendor refuses on its own read (a 4xx other than 401, 403, 404 and 429: a Bony.chat contact, a
+Thulium ticket's or a HelpCrunch chat's messages) is counted as ``refused`` and named in
+``refused_items`` with the vendor's words, and the sync goes on.
 """
 
 from __future__ import annotations

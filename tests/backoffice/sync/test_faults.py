@@ -71,6 +71,7 @@ def test_it_resumes_after_a_429_with_nothing_missing_or_doubled(
         "updated": 0,
         "unchanged": 0,
         "failed": 0,
+        "refused": 0,
         "vanished": 0,
     }
     # The resumed run asked for the refused page again, and for no page twice otherwise.

@@ -91,6 +91,7 @@ def test_it_reads_customers_seen_and_chats_written_since_the_last_sync(
         "updated": 1,
         "unchanged": 0,
         "failed": 0,
+        "refused": 0,
         "vanished": 0,
     }
     assert resources["chat_messages"]["created"] == 1

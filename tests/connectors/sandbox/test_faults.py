@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
+from connectors.sandbox.faults import scripted_from_json
 from connectors.sandbox.seed import BONY_CONTACT_ID
 from connectors.sandbox.testing import SandboxHandle, running_sandbox
 from tests.connectors.sandbox.conftest import VendorSession
@@ -122,6 +123,33 @@ def test_it_answers_a_scripted_429_in_the_vendors_format(
     assert response.status_code == 429
     assert response.headers["Retry-After"] == "7"
     assert response.json()["message"] == "Too many requests"
+
+
+def test_it_refuses_one_path_in_each_vendors_own_error_format(
+    sandbox: SandboxHandle, bony: VendorSession, helpcrunch: VendorSession, thulium: VendorSession
+) -> None:
+    sandbox.inject("refuse", vendor="bony", path_prefix=f"/contact/{BONY_CONTACT_ID}")
+    sandbox.inject("refuse", vendor="helpcrunch", status=400, message="Chat is archived.")
+    sandbox.inject("refuse", vendor="thulium", message="Ticket is locked.")
+
+    refused = bony.get(f"/contact/{BONY_CONTACT_ID}")
+    archived = helpcrunch.get("/chats/1/messages")
+    locked = thulium.get("/tickets/1")
+
+    assert refused.status_code == 422
+    assert refused.json() == {"status": "error", "message": "Unprocessable Entity", "data": []}
+    assert bony.get(f"/contact/{BONY_CONTACT_ID}").status_code == 200  # once, as scripted
+    assert archived.status_code == 400
+    assert "Chat is archived." in [e["message"] for e in archived.json()["errors"]]
+    assert locked.status_code == 422
+    assert [e["message"] for e in locked.json()["errors"]] == ["Ticket is locked."]
+    assert [r["fault"] for r in sandbox.received("thulium")] == ["refuse"]
+
+
+def test_it_takes_only_a_4xx_for_a_refusal() -> None:
+    with pytest.raises(ValueError, match="4xx"):
+        scripted_from_json({"kind": "refuse", "status": 503})
+    assert scripted_from_json({"kind": "refuse"}).fault.status == 422
 
 
 def test_it_rolls_fault_rates_the_same_way_after_a_reset(
