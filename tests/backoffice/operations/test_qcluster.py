@@ -3,16 +3,19 @@ picked up by the cluster's workers, sent to the live sandbox once each, and mark
 
 from __future__ import annotations
 
+import itertools
 import json
+import os
+import signal
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from django_q.conf import Conf
 from django_q.models import OrmQ, Task
 
-from backoffice.models import AgentIdentity, Operation, User, VendorAccount
+from backoffice.models import AgentIdentity, ApiCall, Operation, User, VendorAccount
 from backoffice.operations.dispatch import RUN_TASK
 from backoffice.operations.enqueue import operations_enqueue
 from connectors.sandbox.seed import BONY_CONTACT_ID, THULIUM_TICKET_ID
@@ -125,3 +128,86 @@ def test_it_syncs_an_account_in_a_real_cluster(
     messages = sum(len(c.messages) for c in world.chats.values())
     assert ChatMessage.objects.filter(conversation__account=helpcrunch_sandbox).count() == messages
     assert cluster.stop() == 0, cluster.output()
+
+
+def _wait_until(predicate: Callable[[], bool], worker: Worker, *, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        worker.assert_alive()
+        assert time.monotonic() < deadline, (
+            json.dumps(list(Operation.objects.values("pk", "state", "last_error")), default=str)
+            + "\n"
+            + worker.output()
+        )
+        time.sleep(0.1)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_it_attempts_each_retry_at_the_vendors_retry_after_not_at_a_sweep(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    sandbox: SandboxHandle,
+    owner: User,
+    bony_sandbox: VendorAccount,
+) -> None:
+    monkeypatch.setattr(Conf, "SYNC", False)
+    sandbox.inject("rate_limit", vendor="bony", retry_after=1, times=3)
+    contact = ContactFactory(account=bony_sandbox, vendor_id=BONY_CONTACT_ID)
+    # No sweep after the first, at start: only the due-time dispatcher can bring each retry.
+    env = {"SWEEP_INTERVAL_SECONDS": "3600"}
+    with running_worker(tmp_path / "qcluster.log", env=env) as worker:
+        (pk,) = operations_enqueue(
+            actor=owner, action="add_tags", targets=[contact], params={"tags": [{"name": "vip"}]}
+        ).operation_ids
+        op = Operation.objects.filter(pk=pk)
+        _wait_until(lambda: op.get().state == Operation.State.SUCCEEDED, worker, seconds=20)
+
+    calls = list(op.get().api_calls.order_by("pk"))
+    assert [c.status_code for c in calls] == [429, 429, 429, 200]
+    gaps = [(b.started_at - a.started_at).total_seconds() for a, b in itertools.pairwise(calls)]
+    # Retry-After: 1 s, then at most a second of jitter and half a second of dispatcher poll.
+    assert all(1.0 <= gap <= 3.0 for gap in gaps), gaps
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_it_stops_within_its_grace_on_sigterm_to_its_group_and_releases_the_run_under_way(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    sandbox: SandboxHandle,
+    owner: User,
+    bony_sandbox: VendorAccount,
+) -> None:
+    monkeypatch.setattr(Conf, "SYNC", False)
+    # The vendor takes the change, then holds its answer well past the cluster's grace.
+    sandbox.inject("slow", vendor="bony", seconds=40)
+    contact = ContactFactory(account=bony_sandbox, vendor_id=BONY_CONTACT_ID)
+    env = {"QCLUSTER_STOP_SECONDS": "4", "VENDOR_TIMEOUT_SECONDS": "60"}
+    with running_worker(tmp_path / "first.log", env=env) as first:
+        (pk,) = operations_enqueue(
+            actor=owner, action="add_tags", targets=[contact], params={"tags": [{"name": "vip"}]}
+        ).operation_ids
+        in_flight = ApiCall.objects.filter(operation_id=pk, state=ApiCall.State.IN_FLIGHT)
+        _wait_until(in_flight.exists, first, seconds=20)
+
+        started = time.monotonic()
+        os.killpg(first.process.pid, signal.SIGTERM)  # systemd's KillMode=control-group
+        first.process.wait(timeout=10)
+        stopped_after = time.monotonic() - started
+        with pytest.raises(ProcessLookupError):
+            os.killpg(first.process.pid, 0)  # no worker outlived it
+
+    assert stopped_after <= 6, first.output()
+    assert first.process.returncode == 0, first.output()
+    assert "released for another worker" in first.output()
+    released = Operation.objects.get(pk=pk)
+    assert (released.state, released.lease_until, released.dispatched_at) == (
+        Operation.State.QUEUED,
+        None,
+        None,
+    )
+
+    with running_worker(tmp_path / "second.log") as second:
+        op = Operation.objects.filter(pk=pk)
+        _wait_until(lambda: op.get().state == Operation.State.SUCCEEDED, second, seconds=20)
+    calls = list(op.get().api_calls.order_by("pk"))
+    assert [(c.error_class, c.status_code) for c in calls] == [("Interrupted", None), ("", 200)]
