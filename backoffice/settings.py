@@ -115,7 +115,10 @@ REDIS_URL = env.str("REDIS_URL", default="")
 Q_WORKERS = env.int("Q_WORKERS", default=2)
 Q_TIMEOUT = 90
 Q_CLUSTER: dict[str, object] = {
-    "name": "switchboard",
+    # The queue's name (and its messages' signing salt): clusters that share a broker but serve
+    # different deployments set Q_CLUSTER_NAME apart. Read here, since django-q2's own reading of
+    # it fails for a name other than this one (it then expects an ALT_CLUSTERS setting).
+    "name": env.str("Q_CLUSTER_NAME", default="switchboard"),
     "workers": Q_WORKERS,
     # A task is one vendor call (the connectors' read timeout is 30 s) plus a little database work:
     # 90 s is a generous ceiling, and `retry` sits above it so a task that is still running is
