@@ -41,6 +41,23 @@ typecheck: $(STAMP)
 test: lint typecheck
 	$(BIN)/python -m pytest
 
+# The benchmarks (bench/README.md) on PostgreSQL, DATABASE_URL defaulting to the local server:
+# every script of BENCH_SCRIPTS that exists, one after another; a missing one is skipped and a
+# failing one does not stop the others. PIPELINE_ARGS go to bench/pipeline.py (e.g. --quick).
+BENCH_SCRIPTS := bulk_action link_persons sync_contacts pipeline audit_scale
+PIPELINE_ARGS ?=
+.PHONY: bench
+bench: export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+bench: $(STAMP)
+	@failed=""; \
+	for name in $(BENCH_SCRIPTS); do \
+		if [ ! -f bench/$$name.py ]; then echo "== bench/$$name.py: not there, skipped"; continue; fi; \
+		args=""; if [ "$$name" = pipeline ]; then args="$(PIPELINE_ARGS)"; fi; \
+		echo "== bench/$$name.py $$args"; \
+		$(BIN)/python bench/$$name.py $$args || failed="$$failed $$name"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "== failed:$$failed"; exit 1; fi
+
 # The README's screenshots, taken by the browser tests of staff's everyday flows.
 screenshots: $(STAMP)
 	$(BIN)/python -m pytest -q tests/browser/test_flows.py
