@@ -195,17 +195,16 @@ def storm(run: Run) -> None:
         "'not due' deliveries (runner's log lines)",
         f"{not_due:,} of {delivered:,} ({share:.1%})",
         "<= 1 %",
-        share <= 0.01 if delivered and not_due else None,
+        share <= 0.01 if delivered else None,
     )
-    # Independent of the log: every delivery beyond the runs that made a request did nothing
-    # (an upper bound: a run deferred by the rate limiter makes no request either).
+    # Independent of the log: deliveries beyond the runs that sent a request did nothing. Runs
+    # deferred by the rate limiter (a 429 pauses the whole account) are among them, so this is
+    # shown for scale, not held to the target.
     runs = world.attempts()
     idle = max(0, delivered - runs) / delivered if delivered else 0.0
     run.add(
-        "deliveries beyond runs that sent (bound on 'not due')",
-        f"{delivered - runs:,} of {delivered:,} ({idle:.1%})",
-        "<= 1 %",
-        idle <= 0.01,
+        "deliveries that sent nothing (not due + rate deferrals)",
+        f"{max(0, delivered - runs):,} of {delivered:,} ({idle:.1%})",
     )
 
 
