@@ -1,7 +1,9 @@
 """The audit trail: what staff asked for (``Operation``) and every HTTP attempt (``ApiCall``).
 
 Both tables grow to millions of rows. Their indexes follow what the admin filters and sorts on,
-and what the workers look up: operations due for an attempt, attempts left in flight.
+and what the workers look up: operations due for an attempt, attempts left in flight. On
+PostgreSQL, migration 0008 adds trigram indexes for the text staff search in (URL, error text,
+target name).
 
 The trail is append-only. An ``ApiCall`` is written in flight before its request leaves and
 completed once; after that it is never changed. Operations move through their states, but no
@@ -119,6 +121,7 @@ class Operation(models.Model):
         blank=True,
         related_name="operations",
         verbose_name=_("requested by"),
+        db_index=False,  # operation_actor_recent leads with it
     )
     action = models.CharField(_("action"), max_length=32, choices=Action.choices)
     account = models.ForeignKey(
@@ -126,9 +129,15 @@ class Operation(models.Model):
         on_delete=models.PROTECT,
         related_name="operations",
         verbose_name=_("account"),
+        db_index=False,  # operation_account_recent leads with it
     )
     target_type = models.ForeignKey(
-        ContentType, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        ContentType,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # operation_target leads with it
     )
     target_id = models.PositiveBigIntegerField(null=True, blank=True)
     target = GenericForeignKey("target_type", "target_id")
@@ -184,11 +193,15 @@ class Operation(models.Model):
         indexes = [
             # The sweeper: operations queued or due for another attempt.
             models.Index(fields=["state", "next_attempt_at"], name="operation_due"),
-            models.Index(fields=["account", "-id"], name="operation_account_recent"),
-            models.Index(fields=["action", "-id"], name="operation_action_recent"),
-            models.Index(fields=["actor", "-id"], name="operation_actor_recent"),
-            models.Index(fields=["state", "-id"], name="operation_state_recent"),
-            models.Index(fields=["created_at"], name="operation_created"),
+            # Ascending (x, id) indexes serve ORDER BY id DESC by scanning backwards, and stay
+            # full as rows are appended (a descending id inserts at the left of its group, and
+            # every page split there leaves two half-empty pages).
+            models.Index(fields=["account", "id"], name="operation_account_recent"),
+            models.Index(fields=["action", "id"], name="operation_action_recent"),
+            models.Index(fields=["actor", "id"], name="operation_actor_recent"),
+            models.Index(fields=["state", "id"], name="operation_state_recent"),
+            # A month's operations newest first (the date filter orders by created_at, id).
+            models.Index(fields=["created_at", "id"], name="operation_created"),
             models.Index(fields=["target_type", "target_id"], name="operation_target"),
             models.Index(fields=["group_id"], name="operation_group"),
         ]
@@ -240,6 +253,7 @@ class ApiCall(models.Model):
         on_delete=models.PROTECT,
         related_name="api_calls",
         verbose_name=_("account"),
+        db_index=False,  # apicall_account_recent leads with it
     )
     method = models.CharField(_("method"), max_length=8)
     url = models.TextField(_("URL"))
@@ -272,9 +286,11 @@ class ApiCall(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["account", "-id"], name="apicall_account_recent"),
-            models.Index(fields=["status_code", "-id"], name="apicall_status_recent"),
-            models.Index(fields=["started_at"], name="apicall_started"),
+            models.Index(fields=["account", "id"], name="apicall_account_recent"),
+            models.Index(fields=["status_code", "id"], name="apicall_status_recent"),
+            # A month's calls newest first (the date filter orders by started_at, id), and the
+            # retention window's old end.
+            models.Index(fields=["started_at", "id"], name="apicall_started"),
             models.Index(fields=["vendor_request_id"], name="apicall_vendor_request"),
             # Attempts left in flight (a worker died mid-call) are few; find them without a scan.
             models.Index(
