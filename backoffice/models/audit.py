@@ -3,7 +3,7 @@
 Both tables grow to millions of rows. Their indexes follow what the admin filters and sorts on,
 and what the workers look up: operations due for an attempt, attempts left in flight. On
 PostgreSQL, migration 0008 adds trigram indexes for the text staff search in (URL, error text,
-target name).
+target name). An API call's bodies and headers are stored compressed.
 
 The trail is append-only. An ``ApiCall`` is written in flight before its request leaves and
 completed once; after that it is never changed. Operations move through their states, but no
@@ -25,6 +25,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.fields import CompressedJSONField, CompressedTextField
 from backoffice.models.accounts import VendorAccount
 
 # The PostgreSQL setting the trigger reads: 'on' for the rest of one transaction lets it delete.
@@ -257,11 +258,12 @@ class ApiCall(models.Model):
     )
     method = models.CharField(_("method"), max_length=8)
     url = models.TextField(_("URL"))
-    request_headers = models.JSONField(_("request headers"), default=dict, blank=True)
-    request_body = models.TextField(_("request body"), blank=True)
+    # Stored compressed (backoffice.compression): most of an audit row's bytes, never filtered on.
+    request_headers = CompressedJSONField(_("request headers"))
+    request_body = CompressedTextField(_("request body"))
     status_code = models.PositiveSmallIntegerField(_("status"), null=True, blank=True)
-    response_headers = models.JSONField(_("response headers"), default=dict, blank=True)
-    response_body = models.TextField(_("response body"), blank=True)
+    response_headers = CompressedJSONField(_("response headers"))
+    response_body = CompressedTextField(_("response body"))
     vendor_request_id = models.CharField(_("vendor request id"), max_length=128, blank=True)
     duration_ms = models.PositiveIntegerField(_("duration (ms)"), null=True, blank=True)
     error_class = models.CharField(_("error"), max_length=64, blank=True)
