@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from backoffice.admin.audit import ApiCallAdmin
 from backoffice.admin.audit_search import LatestCallsFormSet
 from backoffice.admin.pagination import EstimatedCountPaginator, approximate_count_label
 from backoffice.models import ApiCall, Operation
@@ -168,3 +169,25 @@ def test_a_scoped_list_is_counted_exactly_up_to_a_limit_then_estimated() -> None
     one = client.get(CALLS, {"outcome": "2xx", "q": "no match"})
     assert one.context["cl"].result_count == 0
     assert not one.context["cl"].paginator.estimated
+
+
+def test_a_url_fragment_is_matched_whole_not_only_by_its_id(
+    owner_client: Client, calls: dict[str, ApiCall]
+) -> None:
+    other = ApiCallFactory(url="https://app.bony.chat/api/v1/deals/78")
+    assert listed(owner_client, CALLS, q="contact/78") == [calls["refused"].pk]
+    assert listed(owner_client, CALLS, q="CONTACT/78") == [calls["refused"].pk]
+    assert sorted(listed(owner_client, CALLS, q="/78")) == sorted([calls["refused"].pk, other.pk])
+
+
+def test_a_deep_page_lists_the_same_rows_found_by_their_ids_first(owner_client: Client) -> None:
+    rows = ApiCallFactory.create_batch(7)
+    newest_first = [row.pk for row in reversed(rows)]
+    original = (EstimatedCountPaginator.ids_first_from, ApiCallAdmin.list_per_page)
+    EstimatedCountPaginator.ids_first_from = 2
+    ApiCallAdmin.list_per_page = 3
+    try:
+        pages = [listed(owner_client, CALLS, p=str(n)) for n in (1, 2, 3)]
+    finally:
+        EstimatedCountPaginator.ids_first_from, ApiCallAdmin.list_per_page = original
+    assert pages == [newest_first[:3], newest_first[3:6], newest_first[6:]]
