@@ -154,5 +154,9 @@ class Migration(migrations.Migration):
             model_name='operation',
             index=models.Index(fields=['created_at', 'id'], name='operation_created'),
         ),
+        migrations.AddIndex(
+            model_name='operation',
+            index=models.Index(fields=['account', 'state', 'id'], name='operation_account_state'),
+        ),
         migrations.RunPython(postgresql_forward, postgresql_backward, elidable=False),
 ]

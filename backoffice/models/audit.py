@@ -201,6 +201,8 @@ class Operation(models.Model):
             models.Index(fields=["action", "id"], name="operation_action_recent"),
             models.Index(fields=["actor", "id"], name="operation_actor_recent"),
             models.Index(fields=["state", "id"], name="operation_state_recent"),
+            # Staff limited to an account looking for its failed operations (to retry them).
+            models.Index(fields=["account", "state", "id"], name="operation_account_state"),
             # A month's operations newest first (the date filter orders by created_at, id).
             models.Index(fields=["created_at", "id"], name="operation_created"),
             models.Index(fields=["target_type", "target_id"], name="operation_target"),
