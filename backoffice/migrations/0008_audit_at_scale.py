@@ -56,6 +56,24 @@ def _run(statements: list[str], schema_editor: BaseDatabaseSchemaEditor) -> None
 
 def postgresql_forward(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     _run(FORWARD, schema_editor)
+    _restore_one_sync_at_a_time(apps, schema_editor)
+
+
+def _restore_one_sync_at_a_time(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
+    """Put back the partial unique index "one account sync at a time", which PostgreSQL's
+    AlterField above drops with the account's own index: both cover the account column alone."""
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    operation = apps.get_model("backoffice", "Operation")
+    with schema_editor.connection.cursor() as cursor:
+        existing = schema_editor.connection.introspection.get_constraints(
+            cursor, operation._meta.db_table
+        )
+    for constraint in operation._meta.constraints:
+        if constraint.name == "operation_one_account_sync_at_a_time" and (
+            constraint.name not in existing
+        ):
+            schema_editor.add_constraint(operation, constraint)
 
 
 def postgresql_backward(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
