@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
 from backoffice import crypto
+from backoffice.compression import compress_text, decompress_text
 from backoffice.crypto import Secret
 
 
@@ -45,3 +48,80 @@ class EncryptedSecretField(models.TextField):
         # Serialisation (dumpdata) must never write plaintext; the ciphertext is not useful
         # without the key either, so write nothing.
         return ""
+
+
+class CompressedTextField(models.BinaryField):
+    """Text stored compressed (``backoffice.compression``); Python code sees a ``str``.
+
+    For write-once text nothing filters on: audit bodies. Lookups compare the stored bytes, so
+    none but ``isnull`` means anything.
+    """
+
+    description = "Compressed text"
+    # What Python code sets and reads (django-stubs' names), not the bytes BinaryField's are.
+    _pyi_private_set_type: str
+    _pyi_private_get_type: str  # type: ignore[assignment]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("default", "")
+        kwargs.setdefault("blank", True)
+        super().__init__(*args, **kwargs)
+        self.editable = False
+
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        kwargs.pop("editable", None)
+        return name, path, args, kwargs
+
+    def _check_str_default_value(self) -> list[Any]:
+        return []  # the default is text, like the values: it is compressed on the way in
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> str | None:
+        return None if value is None else decompress_text(value)
+
+    def to_python(self, value: Any) -> str | None:
+        return None if value is None else decompress_text(value)
+
+    def get_prep_value(self, value: Any) -> bytes | None:
+        if value is None:
+            return None
+        if isinstance(value, bytes | memoryview):
+            return bytes(value)
+        return compress_text(str(value))
+
+    def value_to_string(self, obj: models.Model) -> str:
+        return str(self.value_from_object(obj) or "")
+
+
+class CompressedJSONField(CompressedTextField):
+    """A JSON document stored compressed: HTTP headers. Python code sees dicts and lists."""
+
+    description = "Compressed JSON"
+    _pyi_private_set_type: Any
+    _pyi_private_get_type: Any
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("default", dict)
+        super().__init__(*args, **kwargs)
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+        return None if value is None else self._load(value)
+
+    def to_python(self, value: Any) -> Any:
+        if value is None or isinstance(value, dict | list):
+            return value
+        return self._load(value)
+
+    def get_prep_value(self, value: Any) -> bytes | None:
+        if value is None:
+            return None
+        text = json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":"))
+        return compress_text(text)
+
+    @staticmethod
+    def _load(value: Any) -> Any:
+        text = decompress_text(value)
+        return json.loads(text) if text else {}
+
+    def value_to_string(self, obj: models.Model) -> str:
+        return json.dumps(self.value_from_object(obj), ensure_ascii=False)

@@ -32,17 +32,23 @@ class PersonOverview:
 
 
 def person_operations_filter(*, person_id: int) -> Q:
-    """Operations on any of the person's contacts, their tickets and their chats (an index lookup
-    on ``operation_target`` per kind of target)."""
+    """Operations on any of the person's contacts, their tickets and their chats.
+
+    The few ids are read first and given as lists, so each kind of target is an index lookup on
+    ``operation_target`` (a BitmapOr); as subqueries, PostgreSQL checks them row by row down the
+    whole operations table, newest first."""
     types = ContentType.objects.get_for_models(Contact, Ticket, ChatConversation)
-    contacts = Contact.objects.filter(person_id=person_id).values("pk")
-    tickets = Ticket.objects.filter(contact__person_id=person_id).values("pk")
-    chats = ChatConversation.objects.filter(contact__person_id=person_id).values("pk")
-    return (
-        Q(target_type=types[Contact], target_id__in=contacts)
-        | Q(target_type=types[Ticket], target_id__in=tickets)
-        | Q(target_type=types[ChatConversation], target_id__in=chats)
-    )
+    targets = {
+        Contact: Contact.objects.filter(person_id=person_id),
+        Ticket: Ticket.objects.filter(contact__person_id=person_id),
+        ChatConversation: ChatConversation.objects.filter(contact__person_id=person_id),
+    }
+    condition = Q(pk__in=[])
+    for model, rows in targets.items():
+        ids = list(rows.values_list("pk", flat=True))
+        if ids:
+            condition |= Q(target_type=types[model], target_id__in=ids)
+    return condition
 
 
 def _capped(queryset: QuerySet[_M], limit: int) -> tuple[list[_M], bool]:

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",  # "about 1.2 million": the audit lists' estimated counts
     "django_q",
     "axes",
 ]

@@ -9,10 +9,17 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.admin.actions.operations import dismiss_operations, retry_operations
+from backoffice.admin.audit_search import (
+    DateNewestFirstMixin,
+    LatestCallsFormSet,
+    OperationOfCallFilter,
+    api_call_search,
+    operation_search,
+)
 from backoffice.admin.base import AuditTableAdmin, ReadOnlyInline, admin_link
 from backoffice.admin.people import PersonOperationsFilter
 from backoffice.admin.scoping import AccountScopedAdminMixin
@@ -59,7 +66,10 @@ class StatusClassFilter(admin.SimpleListFilter):
 
 
 class ApiCallInline(ReadOnlyInline):
+    """The operation's latest API calls; a sync's hundreds are one link away (``calls_link``)."""
+
     model = ApiCall
+    formset = LatestCallsFormSet
     fields = readonly_fields = (
         "started_at",
         "method",
@@ -69,11 +79,11 @@ class ApiCallInline(ReadOnlyInline):
         "vendor_request_id",
         "error_message",
     )
-    ordering = ["id"]
+    ordering = ["-id"]
 
 
 @admin.register(Operation)
-class OperationAdmin(AccountScopedAdminMixin, AuditTableAdmin):
+class OperationAdmin(DateNewestFirstMixin, AccountScopedAdminMixin, AuditTableAdmin):
     list_display = [
         "id",
         "action",
@@ -93,10 +103,17 @@ class OperationAdmin(AccountScopedAdminMixin, AuditTableAdmin):
         ("created_at", admin.DateFieldListFilter),
         PersonOperationsFilter,
     ]
-    search_fields = ["=id", "=group_id", "target_label"]
+    # Searched by operation_search: the id and bulk action exactly, the target by trigram, the
+    # requester by name.
+    search_fields = ["id", "group_id", "target_label", "actor__username"]
+    search_help_text = _(
+        "An operation id, a bulk action's id, part of the target's name, or who requested it."
+    )
+    date_field = "created_at"
     list_select_related = ["account", "actor"]
     inlines = [ApiCallInline]
     fields = readonly_fields = (
+        "calls_link",
         "action",
         "account",
         "target_link",
@@ -149,6 +166,32 @@ class OperationAdmin(AccountScopedAdminMixin, AuditTableAdmin):
             }
         return super().changelist_view(request, extra_context)
 
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Operation], search_term: str
+    ) -> tuple[QuerySet[Operation], bool]:
+        return operation_search(queryset, search_term), False
+
+    @admin.display(description=_("API calls"))
+    def calls_link(self, obj: Operation) -> str:
+        count = ApiCall.objects.filter(operation=obj).count()
+        if not count:
+            return "—"
+        url = reverse("admin:backoffice_apicall_changelist")
+        label = ngettext(
+            "%(count)d API call, the latest %(shown)d below",
+            "%(count)d API calls, the latest %(shown)d below",
+            count,
+        ) % {"count": count, "shown": min(count, LatestCallsFormSet.shown)}
+        link = gettext("list them all")
+        return format_html(
+            '{} (<a href="{}?{}={}">{}</a>)',
+            label,
+            url,
+            OperationOfCallFilter.parameter_name,
+            obj.pk,
+            link,
+        )
+
     @admin.display(description=_("target"))
     def target_link(self, obj: Operation) -> str:
         target = obj.target if obj.target_type_id else None
@@ -164,7 +207,7 @@ class OperationAdmin(AccountScopedAdminMixin, AuditTableAdmin):
 
 
 @admin.register(ApiCall)
-class ApiCallAdmin(AccountScopedAdminMixin, AuditTableAdmin):
+class ApiCallAdmin(DateNewestFirstMixin, AccountScopedAdminMixin, AuditTableAdmin):
     list_display = [
         "id",
         "started_at",
@@ -176,8 +219,21 @@ class ApiCallAdmin(AccountScopedAdminMixin, AuditTableAdmin):
         "error_class",
         "operation_link",
     ]
-    list_filter = [StatusClassFilter, "state", "account", ("started_at", admin.DateFieldListFilter)]
-    search_fields = ["=vendor_request_id", "=operation__id"]
+    list_filter = [
+        StatusClassFilter,
+        "state",
+        "account",
+        ("started_at", admin.DateFieldListFilter),
+        OperationOfCallFilter,
+    ]
+    # Searched by api_call_search: ids exactly, the URL and the error text by trigram.
+    search_fields = ["vendor_request_id", "operation__id", "url", "error_message"]
+    search_help_text = _(
+        "A vendor request id, an operation id, or part of the URL or of the error message."
+    )
+    date_field = "started_at"
+    # The list never shows bodies or headers: they are not read for it.
+    list_deferred = ("request_headers", "request_body", "response_headers", "response_body")
     list_select_related = ["account"]
     fields = readonly_fields = (
         "operation_link",
@@ -197,6 +253,11 @@ class ApiCallAdmin(AccountScopedAdminMixin, AuditTableAdmin):
         "started_at",
         "finished_at",
     )
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[ApiCall], search_term: str
+    ) -> tuple[QuerySet[ApiCall], bool]:
+        return api_call_search(queryset, search_term), False
 
     @admin.display(description=_("operation"))
     def operation_link(self, obj: ApiCall) -> str:

@@ -1,41 +1,108 @@
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from django.core.paginator import Paginator
+from django.contrib.humanize.templatetags.humanize import intcomma, intword
+from django.core.paginator import Page, Paginator
 from django.db import connections
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
+from django.utils.translation import gettext
+
+
+def _rounded(count: int) -> int:
+    """``count`` to two significant digits: an estimate shows no more precision than it has."""
+    digits = len(str(count))
+    step = int(10 ** max(digits - 2, 0))
+    return round(count / step) * step
+
+
+def approximate_count_label(count: int) -> str:
+    """``about 1.2 million``, ``about 23,000``: a count that is visibly an estimate."""
+    rounded = _rounded(count)
+    shown = intword(rounded) if rounded >= 1_000_000 else intcomma(rounded)
+    return gettext("about %(count)s") % {"count": shown}
 
 
 class EstimatedCountPaginator(Paginator):
-    """Counts an unfiltered multi-million-row changelist from PostgreSQL's statistics.
+    """Counts multi-million-row changelists without counting every row (PostgreSQL).
 
-    ``COUNT(*)`` over millions of audit rows takes seconds on PostgreSQL; the planner's estimate
-    (``pg_class.reltuples``, kept fresh by autovacuum) is instant and close enough to size the page
-    links. Filtered lists, small tables and SQLite keep the exact count.
+    ``COUNT(*)`` over millions of audit rows takes seconds. The unfiltered list takes the row
+    count from the table's statistics (``pg_class.reltuples``, kept fresh by autovacuum). A
+    filtered, searched or account-scoped list is counted exactly up to ``exact_up_to`` rows (a
+    ``COUNT`` over ``LIMIT exact_up_to + 1``, which stops early on whichever index serves the
+    filter); beyond that, the planner's estimate of the rows the query returns stands in. An
+    estimated count is marked (``estimated``) and shown as one ("about 1.2 million"); small
+    tables and SQLite keep the exact count.
     """
 
     exact_below = 100_000
+    exact_up_to = 1_000
+    # From this row on, a page finds its ids first (an index-only scan past the rows before it),
+    # then reads its rows: an OFFSET over whole rows reads every row it skips from the table.
+    ids_first_from = 1_000
+
+    estimated = False
+
+    def page(self, number: Any) -> Page:
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        rows = self.object_list
+        if bottom < self.ids_first_from or not isinstance(rows, QuerySet):
+            return Page(rows[bottom:top], number, self)
+        ids = list(rows.values_list("pk", flat=True)[bottom:top])
+        found = {row.pk: row for row in rows.order_by().filter(pk__in=ids)}
+        return Page([found[pk] for pk in ids if pk in found], number, self)
 
     @cached_property
     def count(self) -> int:
         qs = self.object_list
-        if isinstance(qs, QuerySet) and not qs.query.where:
-            estimate = self._estimate(qs)
+        if not isinstance(qs, QuerySet) or connections[qs.db].vendor != "postgresql":
+            return super().count
+        if not qs.query.where:
+            estimate = self._table_estimate(qs)
             if estimate is not None and estimate >= self.exact_below:
+                self.estimated = True
                 return estimate
-        return super().count
+            return super().count
+        bounded = qs.order_by()[: self.exact_up_to + 1].count()
+        if bounded <= self.exact_up_to:
+            return bounded
+        self.estimated = True
+        return max(self._query_estimate(qs), bounded)
+
+    @property
+    def count_label(self) -> str:
+        """The count as staff read it: exact, or visibly an estimate."""
+        if self.estimated:
+            return approximate_count_label(self.count)
+        return intcomma(self.count)
 
     @staticmethod
-    def _estimate(qs: QuerySet[Any]) -> int | None:
-        connection = connections[qs.db]
-        if connection.vendor != "postgresql":
-            return None
-        with connection.cursor() as cursor:
+    def _table_estimate(qs: QuerySet[Any]) -> int | None:
+        with connections[qs.db].cursor() as cursor:
             cursor.execute(
                 "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
                 [qs.model._meta.db_table],
             )
             row = cursor.fetchone()
         return int(row[0]) if row and row[0] >= 0 else None
+
+    @staticmethod
+    def _query_estimate(qs: QuerySet[Any]) -> int:
+        """The planner's row estimate for ``qs`` (``EXPLAIN``, nothing run)."""
+        sql, params = qs.order_by().values("pk").query.sql_with_params()
+        with connections[qs.db].cursor() as cursor:
+            cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+            row = cursor.fetchone()
+        plan = row[0] if row else None
+        if isinstance(plan, str):
+            plan = json.loads(plan)
+        try:
+            return int(plan[0]["Plan"]["Plan Rows"])  # type: ignore[index]
+        except (TypeError, LookupError, ValueError):
+            return 0

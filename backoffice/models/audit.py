@@ -1,7 +1,9 @@
 """The audit trail: what staff asked for (``Operation``) and every HTTP attempt (``ApiCall``).
 
 Both tables grow to millions of rows. Their indexes follow what the admin filters and sorts on,
-and what the workers look up: operations due for an attempt, attempts left in flight.
+and what the workers look up: operations due for an attempt, attempts left in flight. On
+PostgreSQL, migration 0008 adds trigram indexes for the text staff search in (URL, error text,
+target name). An API call's bodies and headers are stored compressed.
 
 The trail is append-only. An ``ApiCall`` is written in flight before its request leaves and
 completed once; after that it is never changed. Operations move through their states, but no
@@ -23,6 +25,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.fields import CompressedJSONField, CompressedTextField
 from backoffice.models.accounts import VendorAccount
 
 # The PostgreSQL setting the trigger reads: 'on' for the rest of one transaction lets it delete.
@@ -119,6 +122,7 @@ class Operation(models.Model):
         blank=True,
         related_name="operations",
         verbose_name=_("requested by"),
+        db_index=False,  # operation_actor_recent leads with it
     )
     action = models.CharField(_("action"), max_length=32, choices=Action.choices)
     account = models.ForeignKey(
@@ -126,9 +130,15 @@ class Operation(models.Model):
         on_delete=models.PROTECT,
         related_name="operations",
         verbose_name=_("account"),
+        db_index=False,  # operation_account_recent leads with it
     )
     target_type = models.ForeignKey(
-        ContentType, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        ContentType,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # operation_target leads with it
     )
     target_id = models.PositiveBigIntegerField(null=True, blank=True)
     target = GenericForeignKey("target_type", "target_id")
@@ -190,11 +200,17 @@ class Operation(models.Model):
                 condition=models.Q(state="queued"),
                 name="operation_queued_dispatch",
             ),
-            models.Index(fields=["account", "-id"], name="operation_account_recent"),
-            models.Index(fields=["action", "-id"], name="operation_action_recent"),
-            models.Index(fields=["actor", "-id"], name="operation_actor_recent"),
-            models.Index(fields=["state", "-id"], name="operation_state_recent"),
-            models.Index(fields=["created_at"], name="operation_created"),
+            # Ascending (x, id) indexes serve ORDER BY id DESC by scanning backwards, and stay
+            # full as rows are appended (a descending id inserts at the left of its group, and
+            # every page split there leaves two half-empty pages).
+            models.Index(fields=["account", "id"], name="operation_account_recent"),
+            models.Index(fields=["action", "id"], name="operation_action_recent"),
+            models.Index(fields=["actor", "id"], name="operation_actor_recent"),
+            models.Index(fields=["state", "id"], name="operation_state_recent"),
+            # Staff limited to an account looking for its failed operations (to retry them).
+            models.Index(fields=["account", "state", "id"], name="operation_account_state"),
+            # A month's operations newest first (the date filter orders by created_at, id).
+            models.Index(fields=["created_at", "id"], name="operation_created"),
             models.Index(fields=["target_type", "target_id"], name="operation_target"),
             models.Index(fields=["group_id"], name="operation_group"),
         ]
@@ -246,14 +262,16 @@ class ApiCall(models.Model):
         on_delete=models.PROTECT,
         related_name="api_calls",
         verbose_name=_("account"),
+        db_index=False,  # apicall_account_recent leads with it
     )
     method = models.CharField(_("method"), max_length=8)
     url = models.TextField(_("URL"))
-    request_headers = models.JSONField(_("request headers"), default=dict, blank=True)
-    request_body = models.TextField(_("request body"), blank=True)
+    # Stored compressed (backoffice.compression): most of an audit row's bytes, never filtered on.
+    request_headers = CompressedJSONField(_("request headers"))
+    request_body = CompressedTextField(_("request body"))
     status_code = models.PositiveSmallIntegerField(_("status"), null=True, blank=True)
-    response_headers = models.JSONField(_("response headers"), default=dict, blank=True)
-    response_body = models.TextField(_("response body"), blank=True)
+    response_headers = CompressedJSONField(_("response headers"))
+    response_body = CompressedTextField(_("response body"))
     vendor_request_id = models.CharField(_("vendor request id"), max_length=128, blank=True)
     duration_ms = models.PositiveIntegerField(_("duration (ms)"), null=True, blank=True)
     error_class = models.CharField(_("error"), max_length=64, blank=True)
@@ -278,9 +296,11 @@ class ApiCall(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["account", "-id"], name="apicall_account_recent"),
-            models.Index(fields=["status_code", "-id"], name="apicall_status_recent"),
-            models.Index(fields=["started_at"], name="apicall_started"),
+            models.Index(fields=["account", "id"], name="apicall_account_recent"),
+            models.Index(fields=["status_code", "id"], name="apicall_status_recent"),
+            # A month's calls newest first (the date filter orders by started_at, id), and the
+            # retention window's old end.
+            models.Index(fields=["started_at", "id"], name="apicall_started"),
             models.Index(fields=["vendor_request_id"], name="apicall_vendor_request"),
             # Attempts left in flight (a worker died mid-call) are few; find them without a scan.
             models.Index(

@@ -12,6 +12,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from backoffice.models import Operation, OperationAction, OperationState, User, VendorAccount
+from backoffice.operations.bulk_insert import operations_bulk_insert
 from backoffice.operations.dispatch import operations_dispatch
 from backoffice.operations.handlers import handler_for
 from backoffice.scoping import account_ids_in_scope_of
@@ -95,8 +96,7 @@ def operations_enqueue(
     pending: list[Operation] = []
 
     def flush() -> None:
-        created = Operation.objects.bulk_create(pending, batch_size=BULK_BATCH)
-        result.operation_ids.extend(op.pk for op in created)
+        operations_bulk_insert(pending, batch_size=BULK_BATCH)
         pending.clear()
 
     if isinstance(targets, models.QuerySet):
@@ -138,6 +138,8 @@ def operations_enqueue(
                 flush()
         if pending:
             flush()
+        created = Operation.objects.filter(group_id=result.group_id).order_by("pk")
+        result.operation_ids = list(created.values_list("pk", flat=True))
         result.count = len(result.operation_ids)
         if result.operation_ids:
             operations_dispatch(operation_ids=result.operation_ids, group_id=result.group_id)

@@ -20,6 +20,7 @@ import json
 import logging
 import pickle
 import socket
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,6 +38,7 @@ from django_q.conf import Conf
 from django_q.signing import SignedPackage
 from picklefield.fields import dbsafe_decode
 
+from backoffice.compression import decompress_text
 from backoffice.models import (
     ChatConversation,
     Contact,
@@ -693,7 +695,10 @@ def texts_of(value: object) -> list[str]:
         return []
     if isinstance(value, memoryview | bytes | bytearray):
         raw = bytes(value)
-        return [raw.decode("latin-1"), raw.decode("utf-8", errors="replace")]
+        found = [raw.decode("latin-1"), raw.decode("utf-8", errors="replace")]
+        with contextlib.suppress(zlib.error, UnicodeDecodeError):
+            found.append(decompress_text(raw))  # an audit body or headers, stored compressed
+        return found
     if isinstance(value, dict | list):
         return [json.dumps(value, ensure_ascii=False), json.dumps(value)]
     text = str(value)

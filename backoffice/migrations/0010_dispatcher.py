@@ -29,7 +29,7 @@ def create_schedule(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) ->
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("backoffice", "0007_audit_append_only"),
+        ("backoffice", "0009_audit_compressed_bodies"),
         ("contenttypes", "0002_remove_content_type_name"),
         ("django_q", "0019_alter_task_options_alter_ormq_key_alter_ormq_lock_and_more"),
     ]

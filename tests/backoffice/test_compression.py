@@ -1,0 +1,65 @@
+"""Audit bodies and headers are stored compressed, and come back exactly as they were written."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.db import connection
+from hypothesis import given
+from hypothesis import strategies as st
+
+from backoffice.compression import compress_text, decompress_text
+from backoffice.models import ApiCall
+from tests.factories import ApiCallFactory
+
+BODY = json.dumps(
+    {
+        "status": "success",
+        "data": {"id": 4711, "name": "Zofia Wiśniewska", "email": "zofia@example.pl"},
+        "tags": [{"name": "vip"}, {"name": "reklamacja"}],
+        "note": "Klientka prosi o kontakt po 16:00 w sprawie zwrotu \\ faktury 12/2026.",
+    },
+    ensure_ascii=False,
+)
+
+
+@given(st.text())
+def test_any_text_comes_back_whole(text: str) -> None:
+    assert decompress_text(compress_text(text)) == text
+
+
+def test_text_stored_before_compression_reads_as_it_was() -> None:
+    assert decompress_text(BODY.encode()) == BODY
+    assert decompress_text(BODY) == BODY
+
+
+def test_a_typical_body_takes_a_fraction_of_its_length() -> None:
+    assert len(compress_text(BODY)) < len(BODY.encode()) * 0.75
+
+
+@pytest.mark.django_db
+def test_an_api_call_keeps_its_bodies_and_headers_and_stores_them_small() -> None:
+    headers = {"Content-Type": "application/json; charset=utf-8", "x-request-id": "r-1"}
+    call = ApiCallFactory(request_body=BODY, response_body="", response_headers=headers)
+    stored = ApiCall.objects.get(pk=call.pk)
+    assert (stored.request_body, stored.response_body) == (BODY, "")
+    assert stored.response_headers == headers
+    assert stored.request_headers == {"Authorization": "[redacted]"}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT request_body, response_body FROM backoffice_apicall WHERE id = %s", [call.pk]
+        )
+        request, response = cursor.fetchone()
+    assert len(bytes(request)) < len(BODY.encode()) * 0.75
+    assert bytes(response) == b""
+
+
+@pytest.mark.django_db
+def test_the_recorders_update_stores_the_outcome_compressed_too() -> None:
+    call = ApiCallFactory(state=ApiCall.State.IN_FLIGHT, response_body="", response_headers={})
+    ApiCall.objects.filter(pk=call.pk).update(
+        response_body=BODY, response_headers={"retry-after": "3"}, state=ApiCall.State.DONE
+    )
+    stored = ApiCall.objects.get(pk=call.pk)
+    assert (stored.response_body, stored.response_headers) == (BODY, {"retry-after": "3"})
