@@ -26,6 +26,18 @@ from tests.worker import Worker, running_worker
 DEADLINE_SECONDS = 60
 
 
+def _wait_until(predicate: Callable[[], bool], worker: Worker, *, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        worker.assert_alive()
+        assert time.monotonic() < deadline, (
+            json.dumps(list(Operation.objects.values("pk", "state", "last_error")), default=str)
+            + "\n"
+            + worker.output()
+        )
+        time.sleep(0.1)
+
+
 @pytest.fixture
 def cluster(tmp_path: Path) -> Iterator[Worker]:
     """``manage.py qcluster`` on the test database (tests/worker.py)."""
@@ -63,16 +75,15 @@ def test_it_runs_queued_operations_in_a_real_cluster_against_the_sandbox(
     assert OrmQ.objects.count() == 2  # in the broker's table, committed with the operations
 
     unfinished = Operation.objects.filter(pk__in=ids).exclude(state=Operation.State.SUCCEEDED)
-    deadline = time.monotonic() + DEADLINE_SECONDS
     # A task commits its operation's state; the cluster logs the task as processed a moment later.
-    while unfinished.exists() or cluster.output().count(f"Processed '{RUN_TASK}'") < len(ids):
-        cluster.assert_alive()
-        assert time.monotonic() < deadline, (
-            json.dumps(list(Operation.objects.values("pk", "state", "last_error")), default=str)
-            + "\n"
-            + cluster.output()
-        )
-        time.sleep(0.2)
+    _wait_until(
+        lambda: (
+            not unfinished.exists()
+            and cluster.output().count(f"Processed '{RUN_TASK}'") >= len(ids)
+        ),
+        cluster,
+        seconds=DEADLINE_SECONDS,
+    )
 
     ticket_messages = sandbox.state.thulium.tickets[THULIUM_TICKET_ID].messages
     assert [m.body for m in ticket_messages].count("Wysłane przez workera.") == 1
@@ -113,33 +124,17 @@ def test_it_syncs_an_account_in_a_real_cluster(
     queued = account_syncs_enqueue(actor=None, accounts=[helpcrunch_sandbox])
 
     (operation_id,) = queued.operation_ids
-    deadline = time.monotonic() + DEADLINE_SECONDS
-    while Operation.objects.get(pk=operation_id).state != Operation.State.SUCCEEDED:
-        cluster.assert_alive()
-        assert time.monotonic() < deadline, (
-            json.dumps(list(Operation.objects.values("pk", "state", "last_error")), default=str)
-            + "\n"
-            + cluster.output()
-        )
-        time.sleep(0.2)
+    _wait_until(
+        lambda: Operation.objects.get(pk=operation_id).state == Operation.State.SUCCEEDED,
+        cluster,
+        seconds=DEADLINE_SECONDS,
+    )
 
     world = sandbox.state.helpcrunch
     assert Contact.objects.filter(account=helpcrunch_sandbox).count() == len(world.customers)
     messages = sum(len(c.messages) for c in world.chats.values())
     assert ChatMessage.objects.filter(conversation__account=helpcrunch_sandbox).count() == messages
     assert cluster.stop() == 0, cluster.output()
-
-
-def _wait_until(predicate: Callable[[], bool], worker: Worker, *, seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while not predicate():
-        worker.assert_alive()
-        assert time.monotonic() < deadline, (
-            json.dumps(list(Operation.objects.values("pk", "state", "last_error")), default=str)
-            + "\n"
-            + worker.output()
-        )
-        time.sleep(0.1)
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
