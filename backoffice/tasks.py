@@ -13,6 +13,8 @@ def operation_run(operation_id: int) -> str:
 
 
 def operation_group_dispatch(group_id: str) -> int:
+    # No longer enqueued (the dispatcher fans bulk actions out); kept for messages a broker may
+    # still hold from before that change.
     return dispatch.operation_group_dispatch(group_id=UUID(group_id))
 
 

@@ -54,6 +54,7 @@ def stock_site() -> Any:
     scoping a limited staff member needs."""
     from django.contrib import admin
 
+    from backoffice.admin.audit import ApiCallAdmin, OperationAdmin
     from backoffice.models import ApiCall, Operation
 
     site = admin.AdminSite(name="stock")
@@ -77,33 +78,16 @@ def stock_site() -> Any:
 
     @admin.register(ApiCall, site=site)
     class StockApiCall(Scoped):
+        # Our columns, with the plain foreign key where ours links the operation.
         list_display = [
-            "id",
-            "started_at",
-            "account",
-            "method",
-            "url",
-            "status_code",
-            "duration_ms",
-            "error_class",
-            "operation",
+            "operation" if name == "operation_link" else name for name in ApiCallAdmin.list_display
         ]
         list_filter = ["status_code", "state", "account", "started_at"]
         search_fields = ["=vendor_request_id", "=operation__id", "url", "error_message"]
 
     @admin.register(Operation, site=site)
     class StockOperation(Scoped):
-        list_display = [
-            "id",
-            "action",
-            "target_label",
-            "account",
-            "state",
-            "attempts",
-            "actor",
-            "created_at",
-            "finished_at",
-        ]
+        list_display = OperationAdmin.list_display
         list_filter = ["state", "action", "account", "actor", "created_at"]
         search_fields = ["=id", "=group_id", "target_label", "actor__username"]
         inlines = [Calls]

@@ -38,6 +38,7 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django_q.brokers import Broker, get_broker
+from django_q.brokers.orm import ORM
 from django_q.conf import Conf
 from django_q.models import OrmQ
 from django_q.tasks import async_task
@@ -202,7 +203,7 @@ def _send(operation_ids: list[int]) -> None:
     """One broker message per operation; called inside the claiming transaction."""
     broker: Broker = get_broker()
     key, packages = broker.list_key, _packages(operation_ids, broker)
-    if isinstance(broker, _orm_broker_class()):
+    if isinstance(broker, ORM):
         # Rows of this very transaction: visible to the workers when it commits.
         now = timezone.now()
         OrmQ.objects.bulk_create([OrmQ(key=key, payload=package, lock=now) for package in packages])
@@ -235,12 +236,6 @@ def _packages(operation_ids: list[int], broker: Broker) -> list[str]:
     for pk in operation_ids:
         async_task(RUN_TASK, pk, task_name=f"operation {pk}", broker=collector)
     return collector.packages
-
-
-def _orm_broker_class() -> type:
-    from django_q.brokers.orm import ORM
-
-    return ORM  # type: ignore[no-any-return]
 
 
 def _broker_queue_size() -> int:

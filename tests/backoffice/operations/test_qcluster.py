@@ -10,6 +10,7 @@ import signal
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django_q.conf import Conf
@@ -24,6 +25,13 @@ from tests.factories import ContactFactory, TicketFactory
 from tests.worker import Worker, running_worker
 
 DEADLINE_SECONDS = 60
+
+
+def _tag(owner: User, contact: Any) -> int:
+    (pk,) = operations_enqueue(
+        actor=owner, action="add_tags", targets=[contact], params={"tags": [{"name": "vip"}]}
+    ).operation_ids
+    return int(pk)
 
 
 def _wait_until(predicate: Callable[[], bool], worker: Worker, *, seconds: float) -> None:
@@ -151,9 +159,7 @@ def test_it_attempts_each_retry_at_the_vendors_retry_after_not_at_a_sweep(
     # No sweep after the first, at start: only the due-time dispatcher can bring each retry.
     env = {"SWEEP_INTERVAL_SECONDS": "3600"}
     with running_worker(tmp_path / "qcluster.log", env=env) as worker:
-        (pk,) = operations_enqueue(
-            actor=owner, action="add_tags", targets=[contact], params={"tags": [{"name": "vip"}]}
-        ).operation_ids
+        pk = _tag(owner, contact)
         op = Operation.objects.filter(pk=pk)
         _wait_until(lambda: op.get().state == Operation.State.SUCCEEDED, worker, seconds=20)
 
@@ -178,9 +184,7 @@ def test_it_stops_within_its_grace_on_sigterm_to_its_group_and_releases_the_run_
     contact = ContactFactory(account=bony_sandbox, vendor_id=BONY_CONTACT_ID)
     env = {"QCLUSTER_STOP_SECONDS": "4", "VENDOR_TIMEOUT_SECONDS": "60"}
     with running_worker(tmp_path / "first.log", env=env) as first:
-        (pk,) = operations_enqueue(
-            actor=owner, action="add_tags", targets=[contact], params={"tags": [{"name": "vip"}]}
-        ).operation_ids
+        pk = _tag(owner, contact)
         in_flight = ApiCall.objects.filter(operation_id=pk, state=ApiCall.State.IN_FLIGHT)
         _wait_until(in_flight.exists, first, seconds=20)
 
