@@ -9,8 +9,9 @@ class BackofficeConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        import backoffice.actions  # noqa: F401 - registers every action with the pipeline
         from backoffice.roles import roles_after_migrate
-        from backoffice.sync.services import account_schedules_connect
+        from backoffice.sync.schedule import account_schedules_connect
 
         post_migrate.connect(roles_after_migrate, sender=self, dispatch_uid="backoffice.roles")
         account_schedules_connect()

@@ -153,7 +153,7 @@ def demo_accounts_ensure(
                 sync_interval_minutes=DEMO_SYNC_MINUTES,
             )
             account.full_clean()
-            account.save()  # its schedule comes with it (backoffice.sync.services)
+            account.save()  # its schedule comes with it (backoffice.sync.schedule)
         if demo.known_contact:
             Contact.objects.get_or_create(account=account, vendor_id=demo.known_contact)
         found.append((account, created))
@@ -225,7 +225,8 @@ def demo_first_sync_enqueue(accounts: Sequence[VendorAccount]) -> list[Enqueued]
     scheduled sync already under way is reported as skipped, not doubled). Bony.chat cannot list
     its contacts, so its first sync also imports the sandbox's first few by customer id, as staff
     would with the sync form."""
-    from backoffice.sync.services import account_syncs_enqueue, schedule_name
+    from backoffice.actions.sync_from_vendor import account_syncs_enqueue
+    from backoffice.sync.schedule import schedule_name
 
     due = demo_accounts_never_synced(accounts)
     bony = [account for account in due if account.vendor == Vendor.BONY]

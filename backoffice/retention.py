@@ -42,7 +42,7 @@ def _old_operations(cutoff: datetime) -> QuerySet[Operation]:
     return Operation.objects.filter(
         created_at__lt=cutoff,
         finished_at__lt=cutoff,
-        state__in=Operation.FINISHED_STATES,
+        state__in=Operation.State.FINISHED,
     )
 
 

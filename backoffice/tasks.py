@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from backoffice.actions import sync_from_vendor
 from backoffice.operations import dispatch, runner
-from backoffice.sync import services as sync
 
 
 def operation_run(operation_id: int) -> str:
@@ -23,4 +23,4 @@ def operations_sweep() -> dict[str, int]:
 
 
 def account_sync_scheduled(account_id: int) -> str:
-    return sync.account_sync_scheduled(account_id=account_id)
+    return sync_from_vendor.account_sync_scheduled(account_id=account_id)

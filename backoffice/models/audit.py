@@ -1,4 +1,4 @@
-"""The audit trail: what staff asked for (``Operation``) and every HTTP attempt (``ApiCall``).
+"""The audit trail: what staff asked for (``Operation``) and every HTTP request (``ApiCall``).
 
 Both tables grow to millions of rows. Their indexes follow what the admin filters and sorts on,
 and what the workers look up: operations due for an attempt, attempts left in flight. On
@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from enum import nonmember
 from typing import Any
 
 from django.conf import settings
@@ -89,6 +90,15 @@ class OperationState(models.TextChoices):
     UNKNOWN = "unknown", _("Outcome unknown")
     DISMISSED = "dismissed", _("Dismissed")
 
+    # The groups every module speaks of, named once (tuples, in this order: a constraint and its
+    # migration list them so).
+    # Not finished: a run is under way or due (an account's one sync at a time counts these).
+    PENDING = nonmember(("queued", "running", "retrying"))
+    # States an operation never leaves by itself: only these are ever pruned.
+    FINISHED = nonmember(("succeeded", "failed", "unknown", "dismissed"))
+    # Finished without the change made (or known to be made): what a retry or a dismissal takes.
+    UNDONE = nonmember(("failed", "unknown"))
+
 
 class OperationQuerySet(models.QuerySet["Operation"]):
     def delete(self) -> tuple[int, dict[str, int]]:
@@ -101,13 +111,6 @@ class Operation(models.Model):
 
     Action = OperationAction
     State = OperationState
-    # States an operation never leaves by itself: only these are ever pruned.
-    FINISHED_STATES = (
-        OperationState.SUCCEEDED,
-        OperationState.FAILED,
-        OperationState.UNKNOWN,
-        OperationState.DISMISSED,
-    )
 
     group_id = models.UUIDField(
         _("bulk action"),
@@ -186,7 +189,7 @@ class Operation(models.Model):
                 condition=models.Q(
                     action="sync_from_vendor",
                     target_id__isnull=True,
-                    state__in=["queued", "running", "retrying"],
+                    state__in=list(OperationState.PENDING),
                 ),
                 name="operation_one_account_sync_at_a_time",
             ),

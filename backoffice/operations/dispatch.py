@@ -47,7 +47,6 @@ from backoffice.models import Operation, OperationState
 
 logger = logging.getLogger(__name__)
 
-State = OperationState
 RUN_TASK = "backoffice.tasks.operation_run"
 # Up to this many operations are handed over within the staff member's request, as it commits; a
 # larger bulk action leaves them to the dispatcher, which sends them in batches of CHUNK.
@@ -95,15 +94,15 @@ def dispatch_due(*, limit: int | None = None) -> dict[str, int]:
     passes: dict[str, tuple[QuerySet[Operation], dict[str, Any]]] = {
         # Retries, rate-limit deferrals and 429 pauses whose time came.
         "due": (
-            Operation.objects.filter(state=State.RETRYING, next_attempt_at__lte=now),
-            {"state": State.QUEUED},
+            Operation.objects.filter(state=OperationState.RETRYING, next_attempt_at__lte=now),
+            {"state": OperationState.QUEUED},
         ),
         # Bulk actions' operations, and any whose commit hook died before handing them over.
         "undispatched": (_undispatched(), {}),
         # Runs whose worker died: the next run reconciles what this one left in flight.
         "abandoned": (
-            Operation.objects.filter(state=State.RUNNING, lease_until__lt=now),
-            {"state": State.QUEUED, "lease_until": None},
+            Operation.objects.filter(state=OperationState.RUNNING, lease_until__lt=now),
+            {"state": OperationState.QUEUED, "lease_until": None},
         ),
     }
     counts = dict.fromkeys(PASSES, 0)
@@ -136,7 +135,7 @@ def operations_sweep() -> dict[str, int]:
 
 def _lost_pass() -> int:
     cutoff = timezone.now() - timedelta(seconds=settings.SWEEP_LOST_AFTER_SECONDS)
-    stale = Operation.objects.filter(state=State.QUEUED, dispatched_at__lt=cutoff)
+    stale = Operation.objects.filter(state=OperationState.QUEUED, dispatched_at__lt=cutoff)
     stale_count = stale.count()
     if not stale_count:
         return 0
@@ -162,7 +161,7 @@ def _single_flight() -> Iterator[bool]:
 
 
 def _undispatched() -> QuerySet[Operation]:
-    return Operation.objects.filter(state=State.QUEUED, dispatched_at__isnull=True)
+    return Operation.objects.filter(state=OperationState.QUEUED, dispatched_at__isnull=True)
 
 
 def _hand_over(

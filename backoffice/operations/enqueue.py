@@ -1,31 +1,45 @@
-"""Services that turn a staff member's request into queued operations, and retry or dismiss them."""
+"""The one path from a staff member's (or a schedule's) request to queued operations, and the
+retry or dismissal of finished ones.
+
+Whom an action skips, and why, is asked here once per target, in this order: an account outside
+the actor's scope; a vendor without the action; an inactive account; the vendor handler's rule
+(no vendor id yet, say); the action's own rule (an account already syncing); the per-target
+parameters, built by the action module with the actor (no agent identity there) — a builder
+raises ``SkipTarget``.
+"""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
-from backoffice.models import Operation, OperationAction, OperationState, User, VendorAccount
+from backoffice.models import Operation, OperationState, User, VendorAccount
+from backoffice.operations.action import Action, SkipTarget
 from backoffice.operations.bulk_insert import operations_bulk_insert
 from backoffice.operations.dispatch import operations_dispatch
-from backoffice.operations.handlers import handler_for
+from backoffice.operations.registry import ACTIONS, action_for, handler_for
 from backoffice.scoping import account_ids_in_scope_of
 
-State = OperationState
 BULK_BATCH = 1000
-
-
 OUTSIDE_SCOPE = "not at a vendor account you work with"
 
-
-class SkipTarget(Exception):
-    """This target does not fit the request; the message says why (shown to the staff member)."""
+__all__ = [
+    "OUTSIDE_SCOPE",
+    "Enqueued",
+    "Params",
+    "SkipTarget",
+    "Skipped",
+    "operation_skip_reason",
+    "operations_dismiss",
+    "operations_enqueue",
+    "operations_retry",
+]
 
 
 @dataclass(frozen=True)
@@ -43,10 +57,11 @@ class Enqueued:
     operation_ids: list[int] = field(default_factory=list)
 
 
+# The operations' parameters: shared by every target, or built per target (may skip it).
 Params = Mapping[str, Any] | Callable[[Any], Mapping[str, Any]]
 
 
-def _account_of(target: models.Model) -> VendorAccount:
+def account_of(target: models.Model) -> VendorAccount:
     if isinstance(target, VendorAccount):
         return target
     account: VendorAccount = target.account  # type: ignore[attr-defined]
@@ -56,20 +71,94 @@ def _account_of(target: models.Model) -> VendorAccount:
 def _label(target: models.Model) -> str:
     if isinstance(target, VendorAccount):
         return target.name[:255]
-    return f"{target} · {_account_of(target).name}"[:255]
+    return f"{target} · {account_of(target).name}"[:255]
+
+
+def _action(name: str) -> Action:
+    action = action_for(name)
+    if action is None:
+        raise LookupError(f"no action is named {name!r}")
+    return action
 
 
 def operation_skip_reason(*, action: str, target: models.Model) -> str | None:
     """Why ``target`` cannot take ``action`` (no such action at its vendor, an inactive account,
-    the handler's own rule), or None when it fits."""
-    account = _account_of(target)
-    handler = handler_for(action, account.vendor)
+    the handler's or the action's own rule), or None when it fits."""
+    definition = _action(action)
+    account = account_of(target)
+    handler = definition.handler(account.vendor)
     if handler is None:
         return f"{account.get_vendor_display()} does not support this action"
-    # A connection test is how an inactive account is checked before it is switched on.
-    if not account.is_active and action != OperationAction.TEST_CONNECTION:
+    if not account.is_active and not definition.on_inactive_accounts:
         return f"the account {account.name} is inactive"
-    return handler.skip_reason(target)
+    return handler.skip_reason(target) or definition.skip_reason(target)
+
+
+class _Writer:
+    """The operations of one request, written in bulk (or one by one, in a savepoint each, for
+    an action the database keeps to one pending operation per target)."""
+
+    def __init__(self, action: Action, actor: User | None, result: Enqueued) -> None:
+        self.action, self.actor, self.result = action, actor, result
+        self.content_types: dict[type[models.Model], ContentType] = {}
+        self.pending: list[Operation] = []
+
+    def operation(self, target: models.Model, values: Mapping[str, Any]) -> Operation:
+        stored = self.action.stored_target(target)
+        target_type = None
+        if stored is not None:
+            model = type(stored)
+            if model not in self.content_types:
+                self.content_types[model] = ContentType.objects.get_for_model(model)
+            target_type = self.content_types[model]
+        return Operation(
+            group_id=self.result.group_id,
+            actor=self.actor,
+            action=self.action.name,
+            account_id=account_of(target).pk,
+            target_type=target_type,
+            target_id=None if stored is None else stored.pk,
+            target_label=_label(target),
+            params=dict(values),
+        )
+
+    def add(self, target: models.Model, values: Mapping[str, Any]) -> str | None:
+        """Queue one; the reason it was refused when the database allows one at a time."""
+        operation = self.operation(target, values)
+        if self.action.one_at_a_time is None:
+            self.pending.append(operation)
+            if len(self.pending) >= BULK_BATCH:
+                self.flush()
+            return None
+        try:
+            with transaction.atomic():
+                operation.save()
+        except IntegrityError:
+            return self.action.one_at_a_time  # another request queued one a moment ago
+        return None
+
+    def flush(self) -> None:
+        if self.pending:
+            operations_bulk_insert(self.pending, batch_size=BULK_BATCH)
+            self.pending.clear()
+
+
+def _rows(targets: Iterable[models.Model]) -> Iterator[models.Model]:
+    if isinstance(targets, models.QuerySet):
+        return targets.iterator(chunk_size=2000)
+    return iter(targets)
+
+
+def _skip_reason(
+    action: str, target: models.Model, params: Params
+) -> tuple[str | None, Mapping[str, Any]]:
+    reason = operation_skip_reason(action=action, target=target)
+    if reason is not None:
+        return reason, {}
+    try:
+        return None, params(target) if callable(params) else params
+    except SkipTarget as skip:
+        return str(skip), {}
 
 
 def operations_enqueue(
@@ -82,9 +171,9 @@ def operations_enqueue(
     """Write one queued ``Operation`` per fitting target and hand them to the workers.
 
     One transaction: the operations and their tasks (ORM broker) are committed together or not
-    at all. Targets that do not fit (another vendor, no vendor id, a parameter builder's
-    ``SkipTarget``) are returned in ``skipped`` and never sent. ``targets`` may be a queryset of
-    any size; rows are read in chunks and written with bulk inserts.
+    at all. Targets that do not fit (see the module's docstring) are returned in ``skipped`` and
+    never sent. ``targets`` may be a queryset of any size; rows are read in chunks and written
+    with bulk inserts.
 
     Targets at an account outside the actor's (``User.limited_to_accounts``) are skipped under
     their id alone: the admin never selects them, so only a crafted request gets this far, and
@@ -92,52 +181,18 @@ def operations_enqueue(
     """
     result = Enqueued(group_id=uuid.uuid4())
     allowed = account_ids_in_scope_of(actor)
-    content_types: dict[type[models.Model], ContentType] = {}
-    pending: list[Operation] = []
-
-    def flush() -> None:
-        operations_bulk_insert(pending, batch_size=BULK_BATCH)
-        pending.clear()
-
-    if isinstance(targets, models.QuerySet):
-        rows: Iterable[models.Model] = targets.iterator(chunk_size=2000)
-    else:
-        rows = targets
+    writer = _Writer(_action(action), actor, result)
     with transaction.atomic():
-        for target in rows:
-            account = _account_of(target)
-            if allowed is not None and account.pk not in allowed:
+        for target in _rows(targets):
+            if allowed is not None and account_of(target).pk not in allowed:
                 result.skipped.append(Skipped(f"#{target.pk}", OUTSIDE_SCOPE))
                 continue
-            reason = operation_skip_reason(action=action, target=target)
-            values: Mapping[str, Any] = {}
+            reason, values = _skip_reason(action, target, params)
             if reason is None:
-                try:
-                    values = params(target) if callable(params) else params
-                except SkipTarget as skip:
-                    reason = str(skip)
+                reason = writer.add(target, values)
             if reason is not None:
                 result.skipped.append(Skipped(str(target), reason, target))
-                continue
-            model = type(target)
-            if model not in content_types:
-                content_types[model] = ContentType.objects.get_for_model(model)
-            pending.append(
-                Operation(
-                    group_id=result.group_id,
-                    actor=actor,
-                    action=action,
-                    account_id=account.pk,
-                    target_type=content_types[model],
-                    target_id=target.pk,
-                    target_label=_label(target),
-                    params=dict(values),
-                )
-            )
-            if len(pending) >= BULK_BATCH:
-                flush()
-        if pending:
-            flush()
+        writer.flush()
         created = Operation.objects.filter(group_id=result.group_id).order_by("pk")
         result.operation_ids = list(created.values_list("pk", flat=True))
         result.count = len(result.operation_ids)
@@ -146,18 +201,15 @@ def operations_enqueue(
     return result
 
 
-CLOSED_UNDONE = (State.FAILED, State.UNKNOWN)  # what a retry or a dismissal takes
-
-
-def _closed_undone(
+def _undone(
     operations: Iterable[Operation], actor: User | None
 ) -> tuple[list[Operation], list[Operation]]:
     """Of the operations at the actor's accounts (a crafted request's others are dropped): the
     failed or unknown ones, and the others."""
     allowed = account_ids_in_scope_of(actor)
     ours = [op for op in operations if allowed is None or op.account_id in allowed]
-    taken = [op for op in ours if op.state in CLOSED_UNDONE]
-    return taken, [op for op in ours if op.state not in CLOSED_UNDONE]
+    taken = [op for op in ours if op.state in OperationState.UNDONE]
+    return taken, [op for op in ours if op.state not in OperationState.UNDONE]
 
 
 def operations_retry(
@@ -170,11 +222,11 @@ def operations_retry(
     vendor did not get it. Returns the number queued and the operations left as they were (in
     another state).
     """
-    taken, refused = _closed_undone(operations, actor)
-    held = _account_syncs_held(op.pk for op in taken)
+    taken, refused = _undone(operations, actor)
+    held = _one_at_a_time_held([op.pk for op in taken])
     refused += [op for op in taken if op.pk in held]
     ids_only = [op.pk for op in taken if op.pk not in held]
-    retryable = Operation.objects.filter(pk__in=ids_only, state__in=CLOSED_UNDONE)
+    retryable = Operation.objects.filter(pk__in=ids_only, state__in=OperationState.UNDONE)
     checked_first = [
         pk
         for pk, action, vendor in retryable.values_list("pk", "action", "account__vendor")
@@ -184,7 +236,7 @@ def operations_retry(
     with transaction.atomic():
         retryable.exclude(pk__in=checked_first).update(needs_reconcile=False)
         count = retryable.update(
-            state=State.QUEUED,
+            state=OperationState.QUEUED,
             attempts=0,
             next_attempt_at=None,
             finished_at=None,
@@ -195,22 +247,24 @@ def operations_retry(
     return count, refused
 
 
-def _account_syncs_held(operation_ids: Iterable[int]) -> set[int]:
-    """Account syncs a retry must leave alone: one account is synced by one operation at a time
-    (a database constraint), so at most the newest selected sync of an account is retried, and
-    none while another sync of it is queued or running."""
-    whole_account = {"action": OperationAction.SYNC_FROM_VENDOR, "target_id__isnull": True}
+def _one_at_a_time_held(operation_ids: list[int]) -> set[int]:
+    """Operations a retry must leave alone: where the database keeps an action to one pending
+    operation per target (an account's sync), at most the newest selected one of a target is
+    retried, and none while another of it is pending. (Only whole-account operations have the
+    rule today: their target is the account.)"""
+    exclusive = [name for name, a in ACTIONS.items() if a.one_at_a_time is not None]
+    whole_account = {"action__in": exclusive, "target_id__isnull": True}
     busy = set(
-        Operation.objects.filter(
-            **whole_account, state__in=[State.QUEUED, State.RUNNING, State.RETRYING]
-        ).values_list("account_id", flat=True)
+        Operation.objects.filter(**whole_account, state__in=OperationState.PENDING).values_list(
+            "action", "account_id"
+        )
     )
-    syncs = Operation.objects.filter(pk__in=list(operation_ids), **whole_account).order_by("-pk")
     held: set[int] = set()
-    for pk, account_id in syncs.values_list("pk", "account_id"):
-        if account_id in busy:
+    chosen = Operation.objects.filter(pk__in=operation_ids, **whole_account).order_by("-pk")
+    for pk, action, account_id in chosen.values_list("pk", "action", "account_id"):
+        if (action, account_id) in busy:
             held.add(pk)
-        busy.add(account_id)
+        busy.add((action, account_id))
     return held
 
 
@@ -218,8 +272,9 @@ def operations_dismiss(
     *, operations: Iterable[Operation], actor: User | None = None
 ) -> tuple[int, list[Operation]]:
     """Close unknown (or failed) operations after a person checked the vendor by hand."""
-    taken, refused = _closed_undone(operations, actor)
+    taken, refused = _undone(operations, actor)
+    now = timezone.now()
     count = Operation.objects.filter(
-        pk__in=[op.pk for op in taken], state__in=CLOSED_UNDONE
-    ).update(state=State.DISMISSED, updated_at=timezone.now(), finished_at=timezone.now())
+        pk__in=[op.pk for op in taken], state__in=OperationState.UNDONE
+    ).update(state=OperationState.DISMISSED, updated_at=now, finished_at=now)
     return count, refused

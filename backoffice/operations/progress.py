@@ -11,10 +11,8 @@ from django.db.models import Count, Q, QuerySet
 
 from backoffice.models import Operation, OperationState
 
-State = OperationState
-PENDING = frozenset({State.QUEUED, State.RUNNING, State.RETRYING})
 # Closed without the change being made (or with nobody knowing whether it was).
-NOT_DONE = frozenset({State.FAILED, State.UNKNOWN, State.DISMISSED})
+NOT_DONE = frozenset({OperationState.FAILED, OperationState.UNKNOWN, OperationState.DISMISSED})
 # A retry of operations from several bulk actions is followed by their ids, up to this many.
 MAX_IDS = 500
 
@@ -29,7 +27,7 @@ class Progress:
 
     @property
     def succeeded(self) -> int:
-        return self.by_state.get(State.SUCCEEDED, 0)
+        return self.by_state.get(OperationState.SUCCEEDED, 0)
 
     @property
     def failed(self) -> int:
@@ -37,7 +35,7 @@ class Progress:
 
     @property
     def pending(self) -> int:
-        return sum(n for state, n in self.by_state.items() if state in PENDING)
+        return sum(n for state, n in self.by_state.items() if state in OperationState.PENDING)
 
     def _percent(self, part: int) -> float:
         return round(100 * part / self.total, 1) if self.total else 0.0

@@ -31,26 +31,23 @@ from django.utils.translation import ngettext
 
 from backoffice.crypto import CredentialDecryptionError
 from backoffice.models import ApiCall, Operation, OperationAction, OperationState, VendorAccount
-from backoffice.operations.clients import (
-    BaseUrlRefused,
-    MissingCredentials,
-    vendor_client_build,
-)
+from backoffice.adapters import BaseUrlRefused, MissingCredentials, vendor_client_build
 from backoffice.operations.dispatch import operations_dispatch
-from backoffice.operations.handlers import handler_for
-from backoffice.operations.handlers.base import (
-    Attempt,
+from backoffice.operations.action import (
+    Action,
     Done,
     Handler,
     NotReconcilable,
     Refused,
+    Run,
     Unfinished,
     describe_error,
 )
+from backoffice.operations.registry import action_for
 from backoffice.operations.ratelimit import RateDeferred, RateLimiterHook, rate_limit_pause
 from backoffice.operations.retry import retry_delay
 from connectors.errors import RateLimited, TransportError, VendorError
-from connectors.transport import CallRecord, CallStart
+from connectors.transport import CallRecord, CallStart, Hooks
 
 logger = logging.getLogger(__name__)
 
@@ -213,24 +210,25 @@ class _Run:
     def __init__(self, op: Operation) -> None:
         self.op = op
         self.account: VendorAccount = op.account
-        self.handler: Handler | None = handler_for(op.action, self.account.vendor)
+        self.action: Action | None = action_for(op.action)
+        self.handler: Handler | None = (
+            None if self.action is None else self.action.handler(self.account.vendor)
+        )
 
     def __call__(self) -> None:
         op, account, handler = self.op, self.account, self.handler
         _close_interrupted(op)
-        if handler is None:
+        if handler is None or self.action is None:
             self.finish(State.FAILED, error=f"{account.get_vendor_display()} has no {op.action}.")
             return
-        if not account.is_active and op.action != OperationAction.TEST_CONNECTION:
+        if not account.is_active and not self.action.on_inactive_accounts:
             # Switched off after the request was queued: nothing more goes to the vendor.
             self.finish(
                 State.UNKNOWN if op.needs_reconcile else State.FAILED,
                 error=f"The account {account.name} was deactivated; nothing was sent.",
             )
             return
-        # An operation on the whole account (a sync) has no target of its own.
-        whole_account = handler.target_model is VendorAccount or op.target_id is None
-        target: Any = account if whole_account else op.target
+        target: Any = self.action.target_of(op)
         if target is None:
             self.finish(State.FAILED, error="The target was deleted before the operation ran.")
             return
@@ -238,17 +236,19 @@ class _Run:
         try:
             client = vendor_client_build(
                 account=account,
-                recorder=hooks.recorder,
-                before_send=hooks.before_send,
-                rate_limiter=RateLimiterHook(account),
+                hooks=Hooks(
+                    recorder=hooks.recorder,
+                    before_send=hooks.before_send,
+                    rate_limiter=RateLimiterHook(account),
+                ),
             )
         except (MissingCredentials, BaseUrlRefused, CredentialDecryptionError, ValueError) as exc:
             self.finish(State.FAILED, error=str(exc))
             return
-        attempt = Attempt(operation=op, account=account, target=target, client=client)
+        run = Run(operation=op, account=account, target=target, client=client)
         continued = False
         try:
-            done = self.attempt(handler, attempt)
+            done = self.attempt(handler, run)
         except Unfinished:
             # This slice's progress is committed; the next one starts from it, without delay.
             op.last_error = ""
@@ -284,10 +284,10 @@ class _Run:
         if continued:
             operations_dispatch(operation_ids=[op.pk])
 
-    def attempt(self, handler: Handler, attempt: Attempt) -> Done:
+    def attempt(self, handler: Handler, run: Run) -> Done:
         op = self.op
         if op.needs_reconcile:
-            found = handler.reconcile(attempt)
+            found = handler.reconcile(run)
             if found is not None:
                 found.result = {**found.result, "reconciled": True}
                 return found
@@ -301,7 +301,7 @@ class _Run:
                 f"Gave up after {_attempts(op.attempts)}: none of them finished (a worker stopped"
                 " or timed out each time)."
             )
-        return handler.perform(attempt)
+        return handler.perform(run)
 
     def vendor_failure(
         self, handler: Handler, error: VendorError, *, last: CallStart | None

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils import timezone
-
+from backoffice.mirror.contacts import ContactRow, contacts_vanished_flag
 from backoffice.models import Contact, SyncCursor
-from backoffice.sync.contacts import ContactRow, contacts_store
 from backoffice.sync.cursors import cursor_for, pass_begin, pass_end
-from backoffice.sync.passes import refusal, unreadable
+from backoffice.sync.passes import contacts_store, refusal, unreadable
 from backoffice.sync.run import SyncRun
 from connectors.bony import BonyClient, BonyContact
 from connectors.errors import InvalidRequest, NotFound, PageLimitExceeded, TransportError
@@ -143,12 +141,3 @@ class BonySync:
             pass_end(cursor=cursor, listed_everything=False)
 
         self.run.commit(write, cursor=cursor, done=Resource.CONTACTS)
-
-
-def contacts_vanished_flag(*, contact_ids: list[int]) -> int:
-    """Contacts whose read by id answered 404: flagged (kept), once."""
-    if not contact_ids:
-        return 0
-    return Contact.objects.filter(pk__in=contact_ids, vanished_at__isnull=True).update(
-        vanished_at=timezone.now()
-    )

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.db import models
 from django.utils import timezone
 
+from backoffice.mirror.upsert import rows_vanished_flag
 from backoffice.models import ChatConversation, Contact, SyncCursor, Ticket, VendorAccount
 
 Resource = SyncCursor.Resource
@@ -59,16 +60,3 @@ def pass_end(*, cursor: SyncCursor, listed_everything: bool) -> int:
     cursor.pass_full = False
     cursor.position = {}
     return vanished
-
-
-def rows_vanished_flag(
-    *, model: type[models.Model], account_id: int, before: datetime, now: datetime
-) -> int:
-    """Flag the account's vendor rows not seen since ``before`` (rows made here later, or never
-    at the vendor, are left alone)."""
-    rows = model._default_manager.filter(
-        account_id=account_id, vendor_id__isnull=False, vanished_at__isnull=True
-    ).filter(models.Q(last_synced_at__lt=before) | models.Q(last_synced_at__isnull=True))
-    if model is Contact:
-        rows = rows.filter(created_at__lt=before)
-    return rows.update(vanished_at=now)

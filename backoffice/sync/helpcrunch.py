@@ -15,19 +15,19 @@ from typing import Any
 
 from django.utils import timezone
 
-from backoffice.models import ChatConversation, ChatMessage, SyncCursor
-from backoffice.sync.contacts import ContactRow, contacts_store
-from backoffice.sync.passes import Listing, Stored, listings_slice
-from backoffice.sync.records import (
+from backoffice.mirror.chats import (
     CHAT_LIMITS,
     CHAT_MESSAGE_LIMITS,
     ChatMessageRow,
     ChatRow,
-    chat_messages_upsert,
+    chat_messages_upsert_by_vendor_id,
     chats_upsert,
-    rows_check,
 )
-from backoffice.sync.run import Counts, SyncRun
+from backoffice.mirror.contacts import ContactRow
+from backoffice.mirror.upsert import Counts, rows_check
+from backoffice.models import ChatConversation, ChatMessage, SyncCursor
+from backoffice.sync.passes import Listing, Stored, contacts_store, listings_slice
+from backoffice.sync.run import SyncRun
 from connectors.helpcrunch import (
     HelpCrunchChat,
     HelpCrunchClient,
@@ -172,13 +172,7 @@ class HelpCrunchSync:
             return Stored(counts, sorted(wanted, key=int))
 
         def store_detail(vendor_id: str, messages: list[HelpCrunchMessage]) -> Counts:
-            conversation = ChatConversation.objects.filter(account=account, vendor_id=vendor_id)
-            conversation_id = conversation.values_list("pk", flat=True).first()
-            good, bad = rows_check([message_row(m) for m in messages], CHAT_MESSAGE_LIMITS)
-            counts = run.skipped("chat_messages", bad)
-            if conversation_id is not None:
-                counts += chat_messages_upsert(conversation_id=conversation_id, rows=good).counts
-            return counts
+            return chat_messages_store(run, account.pk, vendor_id, messages)
 
         return Listing(
             Resource.CHATS,
@@ -202,3 +196,18 @@ class HelpCrunchSync:
             if page.is_last:
                 return found
             offset = page.next_offset
+
+
+def chat_messages_store(
+    run: SyncRun, account_id: int, vendor_id: str, messages: list[HelpCrunchMessage]
+) -> Counts:
+    """A chat's messages as read from HelpCrunch into the mirror (those it cannot hold are
+    recorded as skipped); nothing is stored for a conversation the mirror lacks."""
+    good, bad = rows_check([message_row(m) for m in messages], CHAT_MESSAGE_LIMITS)
+    counts = run.skipped("chat_messages", bad)
+    stored = chat_messages_upsert_by_vendor_id(
+        account_id=account_id, vendor_id=vendor_id, rows=good
+    )
+    if stored is not None:
+        counts += stored.counts
+    return counts

@@ -13,9 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.utils import timezone
+
+from backoffice.mirror.contacts import ContactRow, contact_rows_check, contacts_upsert
+from backoffice.mirror.upsert import Counts
 from backoffice.models import SyncCursor
 from backoffice.sync.cursors import cursor_for, pass_begin, pass_end
-from backoffice.sync.run import Counts, SyncRun
+from backoffice.sync.run import SyncRun
 from connectors.errors import InvalidRequest, NotFound, TransportError, VendorError
 from connectors.pagination import Malformed, Page
 
@@ -164,3 +168,11 @@ def _close(run: SyncRun, resource: str, cursor: SyncCursor) -> None:
         run.count(resource, Counts(vanished=vanished))
 
     run.commit(write, cursor=cursor, done=resource)
+
+
+def contacts_store(run: SyncRun, resource: str, rows: list[ContactRow]) -> Counts:
+    """A batch of the vendor's contacts into the mirror; those it cannot hold are skipped."""
+    good, bad = contact_rows_check(rows)
+    counts = contacts_upsert(account=run.account, rows=good, seen_at=timezone.now()).counts
+    counts += run.skipped(resource, bad)
+    return counts

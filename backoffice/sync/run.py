@@ -11,31 +11,14 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.db import transaction
 
+from backoffice.mirror.upsert import COUNTS, Counts
 from backoffice.models import Operation, SyncCursor, VendorAccount
 from connectors.pagination import Malformed
 
 T = TypeVar("T")
-# "failed": sent malformed (no id, a value too long); "refused": the vendor answered a 4xx for
-# that one record (not 401, 403, 404 or 429) and kept it back.
-COUNTS = ("created", "updated", "unchanged", "failed", "refused", "vanished")
 # The summary lists this many skipped and refused items by id and reason; beyond that, only
 # their number.
 FAILED_ITEMS_SHOWN = 100
-
-
-@dataclass
-class Counts:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    failed: int = 0
-    refused: int = 0
-    vanished: int = 0
-
-    def __iadd__(self, other: Counts) -> Counts:
-        for name in COUNTS:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        return self
 
 
 @dataclass

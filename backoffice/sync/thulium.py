@@ -12,19 +12,19 @@ from typing import Any
 
 from django.utils import timezone
 
-from backoffice.models import SyncCursor, Ticket, TicketMessage, VendorAccount
-from backoffice.sync.contacts import ContactRow, contacts_store
-from backoffice.sync.passes import Listing, Stored, listings_slice
-from backoffice.sync.records import (
+from backoffice.mirror.contacts import ContactRow
+from backoffice.mirror.tickets import (
     MESSAGE_LIMITS,
     TICKET_LIMITS,
     TicketMessageRow,
     TicketRow,
-    rows_check,
-    ticket_messages_upsert,
+    ticket_messages_upsert_by_vendor_id,
     tickets_upsert,
 )
-from backoffice.sync.run import Counts, SyncRun
+from backoffice.mirror.upsert import Counts, rows_check
+from backoffice.models import SyncCursor, TicketMessage, VendorAccount
+from backoffice.sync.passes import Listing, Stored, contacts_store, listings_slice
+from backoffice.sync.run import SyncRun
 from connectors.pagination import Malformed, Page
 from connectors.thulium import ThuliumClient, ThuliumCustomer, ThuliumTicket
 
@@ -140,10 +140,13 @@ class ThuliumSync:
 def ticket_messages_store(
     run: SyncRun, account: VendorAccount, vendor_id: str, ticket: ThuliumTicket
 ) -> Counts:
-    local = Ticket.objects.filter(account=account, vendor_id=vendor_id).values_list("pk", flat=True)
-    ticket_id = local.first()
+    """A ticket's messages as read from Thulium into the mirror (those it cannot hold are
+    recorded as skipped); nothing is stored for a ticket the mirror lacks."""
     rows, bad = message_rows(ticket)
     counts = run.skipped("ticket_messages", bad)
-    if ticket_id is not None:
-        counts += ticket_messages_upsert(ticket_id=ticket_id, rows=rows).counts
+    stored = ticket_messages_upsert_by_vendor_id(
+        account_id=account.pk, vendor_id=vendor_id, rows=rows
+    )
+    if stored is not None:
+        counts += stored.counts
     return counts

@@ -20,7 +20,7 @@ def aged_operation(days: int, state: str = Operation.State.SUCCEEDED) -> Operati
     """An operation requested, and (when finished) finished, ``days`` ago."""
     operation = OperationFactory(state=state)
     when = timezone.now() - timedelta(days=days)
-    finished = when if state in Operation.FINISHED_STATES else None
+    finished = when if state in Operation.State.FINISHED else None
     # Operations may be updated; their dates are set at insert, hence the update.
     Operation.objects.filter(pk=operation.pk).update(created_at=when, finished_at=finished)
     return operation

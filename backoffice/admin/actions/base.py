@@ -1,9 +1,10 @@
-"""The shared shape of a vendor action: an intermediate form, then operations queued in one go.
+"""The shared shape of a vendor action: an intermediate form, then one call of the action's service.
 
 Django's documented pattern for actions with an intermediate page: the action renders a form
 that re-posts the selection (``_selected_action``, ``select_across``, ``action``) to the same
 changelist URL (so its filters still apply); the second post, carrying ``apply``, validates the
-form and queues one ``Operation`` per fitting row. Returning None sends the staff member back to
+form and hands the selection and the cleaned form to the action's service
+(``backoffice.actions``), which queues one ``Operation`` per fitting row. Returning None sends the staff member back to
 the changelist, where ``message_user`` says what was queued and what was skipped, with links.
 """
 
@@ -24,7 +25,7 @@ from django.utils.safestring import SafeString
 from django.utils.text import capfirst
 
 from backoffice.models import VendorAccount
-from backoffice.operations.enqueue import Enqueued, Params, Skipped, operations_enqueue
+from backoffice.operations.enqueue import Enqueued, Skipped
 
 TEMPLATE = "admin/backoffice/action_form.html"
 SKIPPED_SHOWN = 10
@@ -124,17 +125,12 @@ def intermediate_action(
     title: str,
     noun: Noun,
     form_class: type[forms.Form],
-    params: Callable[[forms.Form], Params],
+    submit: Callable[[QuerySet[Any], forms.Form], Enqueued],
     form_kwargs: Mapping[str, Any] | None = None,
     intro: str = "",
-    enqueue: Callable[[QuerySet[Any], forms.Form], Enqueued] | None = None,
 ) -> TemplateResponse | None:
-    """Render the action's form; on a valid ``apply`` post, queue the operations and report.
-
-    ``params`` turns the cleaned form into the operations' parameters: a mapping shared by all
-    targets, or a callable per target that may raise ``SkipTarget``. ``enqueue`` replaces the
-    usual one-operation-per-row queueing (an account's sync has its own service).
-    """
+    """Render the action's form; on a valid ``apply`` post, call ``submit`` (the action's
+    service, with the selection and the valid form) and report what it queued and skipped."""
     kwargs = dict(form_kwargs or {})
     if "apply" in request.POST:
         form = form_class(request.POST, request.FILES, **kwargs)
@@ -142,16 +138,7 @@ def intermediate_action(
             targets = queryset.prefetch_related(None)
             if queryset.model is not VendorAccount:
                 targets = targets.select_related("account")
-            if enqueue is not None:
-                result = enqueue(targets, form)
-            else:
-                result = operations_enqueue(
-                    actor=request.user,  # type: ignore[arg-type]
-                    action=action,
-                    targets=targets,
-                    params=params(form),
-                )
-            report(modeladmin, request, result, noun)
+            report(modeladmin, request, submit(targets, form), noun)
             return None
     else:
         form = form_class(**kwargs)

@@ -1,16 +1,15 @@
-"""Contact actions: tags (HelpCrunch, Bony.chat), push to the vendor (HelpCrunch, Bony.chat),
-a contact-history record and a chat start (Thulium, vendor-docs 000 and 002)."""
+"""Contact actions in the admin: tags (HelpCrunch, Bony.chat), push to the vendor (HelpCrunch,
+Bony.chat), a contact-history record and a chat start (Thulium), a refresh from the vendor.
+
+Each is its form and the page's explanations, then one call of its module in
+``backoffice.actions``, where its rules live."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Iterable
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
@@ -19,17 +18,12 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.actions import add_feed_record as feed
+from backoffice.actions import add_tags, push_to_vendor, remove_tags, start_chat
+from backoffice.actions import sync_from_vendor as sync
 from backoffice.admin.actions.base import intermediate_action, report
-from backoffice.admin.actions.forms import (
-    TAG_CHOICES_SHOWN,
-    FeedRecordForm,
-    PushToVendorForm,
-    StartChatForm,
-    TagsForm,
-)
-from backoffice.models import Contact, OperationAction, Tag
-from backoffice.operations.enqueue import SkipTarget, operation_skip_reason, operations_enqueue
-from backoffice.operations.handlers.contacts import bony_fields, changed_fields, helpcrunch_fields
+from backoffice.models import Contact, Tag, User
+from backoffice.operations.enqueue import Enqueued, SkipTarget, operation_skip_reason
 from backoffice.vendors import Vendor
 from connectors.bony import MAX_FIELDS_PER_REQUEST
 
@@ -48,34 +42,7 @@ def _paragraphs(*texts: str) -> SafeString:
 
 def _tag_names(tags: QuerySet[Tag]) -> list[str]:
     names = tags.order_by("name").values_list("name", flat=True).distinct()
-    return list(names[:TAG_CHOICES_SHOWN])
-
-
-class TagParams:
-    """``{"tags": [{"name", "color"?}]}`` per contact. HelpCrunch takes a colour: the one of the
-    account's tag of that name here, when it has one."""
-
-    def __init__(self, names: list[str], *, with_colours: bool) -> None:
-        self.names = names
-        self.with_colours = with_colours
-        self.colours: dict[int, dict[str, str]] = {}
-
-    def _colours(self, account_id: int) -> dict[str, str]:
-        if account_id not in self.colours:
-            rows = Tag.objects.filter(account_id=account_id, name__in=self.names).exclude(color="")
-            self.colours[account_id] = dict(rows.values_list("name", "color"))
-        return self.colours[account_id]
-
-    def __call__(self, contact: Contact) -> dict[str, Any]:
-        if not (self.with_colours and contact.account.vendor == Vendor.HELPCRUNCH):
-            return {"tags": [{"name": name} for name in self.names]}
-        colours = self._colours(contact.account_id)
-        return {
-            "tags": [
-                {"name": name, **({"color": colours[name]} if name in colours else {})}
-                for name in self.names
-            ]
-        }
+    return list(names[: add_tags.TAG_CHOICES_SHOWN])
 
 
 def _tags_action(
@@ -102,31 +69,35 @@ def _tags_action(
         " skipped."
     )
 
-    def params(form: forms.Form) -> TagParams:
-        return TagParams(form.cleaned_data["tags"], with_colours=add)
+    user: User = request.user  # type: ignore[assignment]
+    action = add_tags.ACTION if add else remove_tags.ACTION
+
+    def submit(contacts: QuerySet[Contact], form: forms.Form) -> Enqueued:
+        names = form.cleaned_data["tags"]
+        return add_tags.tags_enqueue(actor=user, action=action, contacts=contacts, names=names)
 
     return intermediate_action(
         modeladmin,
         request,
         queryset,
-        action="add_tags" if add else "remove_tags",
+        action=action.name,
         title=title,
         noun=(gettext("tag change"), gettext("tag changes")),
-        form_class=TagsForm,
-        params=params,
+        form_class=add_tags.TagsForm,
+        submit=submit,
         form_kwargs={"existing_choices": _tag_names(offered)},
         intro=_paragraphs(intro, skipped),
     )
 
 
-@admin.action(description=_("Add tags at the vendor"), permissions=["tag_contact"])
+@admin.action(description=_("Add tags at the vendor"), permissions=[add_tags.ACTION.permission])
 def add_tags(
     modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Contact]
 ) -> TemplateResponse | None:
     return _tags_action(modeladmin, request, queryset, add=True)
 
 
-@admin.action(description=_("Remove tags at the vendor"), permissions=["tag_contact"])
+@admin.action(description=_("Remove tags at the vendor"), permissions=[add_tags.ACTION.permission])
 def remove_tags(
     modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Contact]
 ) -> TemplateResponse | None:
@@ -134,38 +105,6 @@ def remove_tags(
 
 
 # --- Push to the vendor ------------------------------------------------------------------------
-
-
-def push_fields(contact: Contact) -> dict[str, Any]:
-    """The vendor fields that differ from what the vendor last had (``vendor_snapshot``)."""
-    if contact.account.vendor == Vendor.BONY:
-        current = bony_fields(contact)
-    else:
-        current = helpcrunch_fields(contact)
-    return changed_fields(current, contact.vendor_snapshot or {})
-
-
-def push_refusal(fields: dict[str, Any]) -> str | None:
-    """Why these fields cannot be sent as they are, or None."""
-    email = fields.get("email")
-    if email:
-        try:
-            validate_email(email)
-        except ValidationError:
-            return f"its e-mail “{email}” is not a valid address"
-    return None
-
-
-def push_params(contact: Contact) -> dict[str, Any]:
-    fields = push_fields(contact)
-    if not fields:
-        raise SkipTarget("nothing changed since the last sync or push")
-    refusal = push_refusal(fields)
-    if refusal:
-        raise SkipTarget(refusal)
-    # Pairs, not an object: PostgreSQL's jsonb reorders object keys, and for a Bony.chat create
-    # the order decides which fields go in the first request of 30.
-    return {"fields": [[name, value] for name, value in fields.items()]}
 
 
 PREVIEWED = 10
@@ -203,10 +142,10 @@ def _push_summary(queryset: QuerySet[Contact]) -> SafeString:
 
 def _push_outcome(contact: Contact) -> str:
     """What the push will do with one contact, in the words the report would use."""
-    reason = operation_skip_reason(action="push_to_vendor", target=contact)
+    reason = operation_skip_reason(action=push_to_vendor.ACTION.name, target=contact)
     if reason is None:
         try:
-            fields = dict(push_params(contact)["fields"])
+            fields = dict(push_to_vendor.push_request(contact)["fields"])
         except SkipTarget as skip:
             reason = str(skip)
         else:
@@ -242,22 +181,24 @@ def _push_intro(queryset: QuerySet[Contact]) -> SafeString:
     )
 
 
-@admin.action(description=_("Push changes to the vendor"), permissions=["push_contact"])
+@admin.action(description=_("Push changes to the vendor"), permissions=[push_to_vendor.ACTION.permission])
 def push_to_vendor(
     modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Contact]
 ) -> TemplateResponse | None:
-    def params(form: forms.Form) -> Callable[[Contact], dict[str, Any]]:
-        return push_params
+    user: User = request.user  # type: ignore[assignment]
+
+    def submit(contacts: QuerySet[Contact], form: forms.Form) -> Enqueued:
+        return push_to_vendor.push_to_vendor_enqueue(actor=user, contacts=contacts)
 
     return intermediate_action(
         modeladmin,
         request,
         queryset,
-        action="push_to_vendor",
+        action=push_to_vendor.ACTION.name,
         title=gettext("Push contacts to their vendor"),
         noun=(gettext("contact push"), gettext("contact pushes")),
-        form_class=PushToVendorForm,
-        params=params,
+        form_class=push_to_vendor.PushToVendorForm,
+        submit=submit,
         intro=_push_intro(queryset) if "apply" not in request.POST else "",
     )
 
@@ -269,33 +210,27 @@ THULIUM_ONLY = _("Contacts at other vendors are skipped.")
 
 
 @admin.action(
-    description=_("Add a contact-history record (Thulium)"), permissions=["add_feed_record"]
+    description=_("Add a contact-history record (Thulium)"), permissions=[feed.ACTION.permission]
 )
 def add_feed_record(
     modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Contact]
 ) -> TemplateResponse | None:
-    def params(form: forms.Form) -> Callable[[Contact], dict[str, Any]]:
-        shared = {
-            "message": form.cleaned_data["message"],
-            "author": form.cleaned_data["author"],
-            "time": form.cleaned_data["time"].isoformat(),
-        }
+    user: User = request.user  # type: ignore[assignment]
 
-        def per_contact(contact: Contact) -> dict[str, Any]:
-            # A fresh id per record: Thulium keeps every entry it is sent under its own id.
-            return {"record_id": f"switchboard-{uuid.uuid4().hex}", **shared}
-
-        return per_contact
+    def submit(contacts: QuerySet[Contact], form: forms.Form) -> Enqueued:
+        return feed.add_feed_record_enqueue(
+            actor=user, contacts=contacts, cleaned=form.cleaned_data
+        )
 
     return intermediate_action(
         modeladmin,
         request,
         queryset,
-        action="add_feed_record",
+        action=feed.ACTION.name,
         title=gettext("Add a contact-history record"),
         noun=(gettext("contact-history record"), gettext("contact-history records")),
-        form_class=FeedRecordForm,
-        params=params,
+        form_class=feed.FeedRecordForm,
+        submit=submit,
         intro=_paragraphs(
             gettext("The same entry is added to each contact's history at Thulium."),
             f"{THULIUM_ONLY} {gettext('So are contacts not at Thulium yet (no customer id).')}",
@@ -303,22 +238,26 @@ def add_feed_record(
     )
 
 
-@admin.action(description=_("Start a chat (Thulium)"), permissions=["start_chat"])
+@admin.action(description=_("Start a chat (Thulium)"), permissions=[start_chat.ACTION.permission])
 def start_chat(
     modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Contact]
 ) -> TemplateResponse | None:
-    def params(form: forms.Form) -> dict[str, Any]:
-        return {"chat_queue_id": form.cleaned_data["chat_queue_id"]}
+    user: User = request.user  # type: ignore[assignment]
+
+    def submit(contacts: QuerySet[Contact], form: forms.Form) -> Enqueued:
+        return start_chat.start_chat_enqueue(
+            actor=user, contacts=contacts, cleaned=form.cleaned_data
+        )
 
     return intermediate_action(
         modeladmin,
         request,
         queryset,
-        action="start_chat",
+        action=start_chat.ACTION.name,
         title=gettext("Start chats"),
         noun=(gettext("chat start"), gettext("chat starts")),
-        form_class=StartChatForm,
-        params=params,
+        form_class=start_chat.StartChatForm,
+        submit=submit,
         intro=_paragraphs(
             gettext(
                 "A chat starts in the given queue for each contact. Thulium finds the customer by"
@@ -332,15 +271,13 @@ def start_chat(
 # --- Refresh from the vendor -------------------------------------------------------------------
 
 
-@admin.action(description=_("Refresh from the vendor"), permissions=["sync_from_vendor"])
+@admin.action(description=_("Refresh from the vendor"), permissions=[sync.ACTION.permission])
 def sync_from_vendor(
     modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Contact]
 ) -> None:
     """Read each selected contact again by its vendor id (no form: nothing to ask)."""
-    result = operations_enqueue(
+    result = sync.contacts_refresh_enqueue(
         actor=request.user,  # type: ignore[arg-type]
-        action=OperationAction.SYNC_FROM_VENDOR,
-        targets=_plain(queryset).select_related("account"),
-        params={},
+        contacts=_plain(queryset).select_related("account"),
     )
     report(modeladmin, request, result, (gettext("contact refresh"), gettext("contact refreshes")))

@@ -28,8 +28,6 @@ from backoffice.models import Operation, OperationState
 from backoffice.operations.enqueue import operations_dismiss, operations_retry
 from backoffice.operations.progress import scope_of
 
-State = OperationState
-CLOSABLE = (State.FAILED, State.UNKNOWN)
 SHOWN = 10
 CONFIRM_TEMPLATE = "admin/backoffice/operation/confirm_action.html"
 
@@ -130,7 +128,7 @@ def retry_operations(
     modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Operation]
 ) -> TemplateResponse | HttpResponseRedirect | None:
     if "apply" not in request.POST:
-        unknown = _count_by_state(queryset)[State.UNKNOWN]
+        unknown = _count_by_state(queryset)[OperationState.UNKNOWN]
         if unknown:
             # These may have reached the vendor already: sending them again is a person's call.
             return _confirmation(
@@ -139,7 +137,7 @@ def retry_operations(
                 queryset,
                 action="retry_operations",
                 title=str(_("Retry operations")),
-                shown_states=[State.UNKNOWN],
+                shown_states=[OperationState.UNKNOWN],
                 lead=ngettext(
                     "%(n)d selected operation has an unknown outcome.",
                     "%(n)d selected operations have an unknown outcome.",
@@ -158,7 +156,7 @@ def retry_operations(
             )
     selected = _selection(queryset)
     count, refused = operations_retry(operations=selected, actor=request.user)  # type: ignore[arg-type]
-    retried = [op for op in selected if op.state in CLOSABLE]
+    retried = [op for op in selected if op.state in OperationState.UNDONE]
     if count:
         text = format_html(
             "Queued {} again{}{}.",
@@ -198,7 +196,7 @@ def dismiss_operations(
         return _return_to(request)
 
     by_state = _count_by_state(queryset)
-    closable = sum(by_state[state] for state in CLOSABLE)
+    closable = sum(by_state[state] for state in OperationState.UNDONE)
     if not closable:
         modeladmin.message_user(
             request,
@@ -224,7 +222,7 @@ def dismiss_operations(
         queryset,
         action="dismiss_operations",
         title=str(_("Dismiss operations")),
-        shown_states=CLOSABLE,
+        shown_states=OperationState.UNDONE,
         lead=lead,
         advice=str(
             _(

@@ -142,7 +142,7 @@ class Command(BaseCommand):
         batches = demo_first_sync_enqueue(accounts)
         syncs = Operation.objects.filter(account__in=accounts, action="sync_from_vendor")
         queued = [pk for batch in batches for pk in batch.operation_ids]
-        unfinished = syncs.exclude(state__in=Operation.FINISHED_STATES).values_list("pk", flat=True)
+        unfinished = syncs.exclude(state__in=Operation.State.FINISHED).values_list("pk", flat=True)
         watched = (
             set(queued) | set(unfinished) if queued or any(b.skipped for b in batches) else set()
         )
@@ -152,7 +152,7 @@ class Command(BaseCommand):
         deadline = time.monotonic() + FIRST_SYNC_SECONDS
         while watched:
             self._check_children()
-            for operation in syncs.filter(pk__in=watched, state__in=Operation.FINISHED_STATES):
+            for operation in syncs.filter(pk__in=watched, state__in=Operation.State.FINISHED):
                 watched.discard(operation.pk)
                 self.stdout.write(f"  {operation.account}: {_sync_summary(operation)}")
             if watched and time.monotonic() > deadline:

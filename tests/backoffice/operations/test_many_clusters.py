@@ -208,7 +208,7 @@ def _kill_mid_write(
         time.sleep(0.02)
     (victim,) = senders
     victim.kill()
-    assert operations.exclude(state__in=Operation.FINISHED_STATES).count() > 1, (
+    assert operations.exclude(state__in=Operation.State.FINISHED).count() > 1, (
         "everything else finished before the kill; enqueue more"
     )
     return victim, operation_id
@@ -223,7 +223,7 @@ def _holds(cluster: Worker, operation_id: int) -> bool:
 def _wait_until_finished(
     survivors: Sequence[Worker], ids: list[int], logs: Sequence[Worker]
 ) -> None:
-    unfinished = Operation.objects.filter(pk__in=ids).exclude(state__in=Operation.FINISHED_STATES)
+    unfinished = Operation.objects.filter(pk__in=ids).exclude(state__in=Operation.State.FINISHED)
     deadline = time.monotonic() + DEADLINE_SECONDS
     while unfinished.exists():
         _assert_alive(survivors, ids, deadline, logs=logs)

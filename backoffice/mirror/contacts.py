@@ -1,4 +1,8 @@
-"""Contacts and their tags, upserted a batch at a time, then linked to people."""
+"""The one writer of ``Contact`` and ``Tag`` (and the links between them): a sync's batches, a
+contact re-read by id, and what the vendor accepted from an action (tags, a push, a create).
+
+Contacts are linked to their person after each batch (``backoffice.people``, which owns the
+person fields)."""
 
 from __future__ import annotations
 
@@ -10,9 +14,8 @@ from typing import Any
 from django.utils import timezone
 
 from backoffice import people
+from backoffice.mirror.upsert import Counts, Upserted, rows_upsert
 from backoffice.models import Contact, Tag, VendorAccount
-from backoffice.sync.run import Counts, SyncRun
-from backoffice.sync.upsert import Upserted, rows_upsert
 from connectors.pagination import Malformed
 
 LIMITS = {"vendor_id": 191, "first_name": 150, "last_name": 150, "email": 254, "phone": 32}
@@ -25,8 +28,8 @@ class ContactRow:
     """A contact as the vendor has it, in the mirror's fields.
 
     ``snapshot`` is the vendor's fields in the shape a push compares with (see
-    ``operations.handlers.contacts``); ``tags`` are (name, colour) pairs, or None when the vendor
-    said nothing about tags (they are then left as they are).
+    ``backoffice.actions.push_to_vendor``); ``tags`` are (name, colour) pairs, or None when the
+    vendor said nothing about tags (they are then left as they are).
     """
 
     vendor_id: str
@@ -123,14 +126,6 @@ def contacts_upsert(
     return upserted
 
 
-def contacts_store(run: SyncRun, resource: str, rows: list[ContactRow]) -> Counts:
-    """A batch of the vendor's contacts into the mirror; those it cannot hold are skipped."""
-    good, bad = contact_rows_check(rows)
-    counts = contacts_upsert(account=run.account, rows=good, seen_at=timezone.now()).counts
-    counts += run.skipped(resource, bad)
-    return counts
-
-
 def _tags_apply(account: VendorAccount, rows: list[ContactRow], ids: dict[str, int]) -> None:
     """The contacts' tags become the vendor's: the account's Tag rows made (colours kept in
     step), then the links added and removed in two statements."""
@@ -168,4 +163,43 @@ def _tags_apply(account: VendorAccount, rows: list[ContactRow], ids: dict[str, i
     through.objects.bulk_create(
         [through(contact_id=c, tag_id=t) for c, t in wanted if (c, t) not in stored],
         ignore_conflicts=True,
+    )
+
+
+def tags_apply(contact: Contact, names: list[str], *, add: bool) -> None:
+    """Mirror a tag change the vendor accepted onto the contact."""
+    tags = Tag.objects.filter(account_id=contact.account_id, name__in=names)
+    if add:
+        # The account's tags not there yet are made; those that exist keep their colour.
+        Tag.objects.bulk_create(
+            [Tag(account_id=contact.account_id, name=n) for n in names], ignore_conflicts=True
+        )
+        contact.tags.add(*tags)
+    else:
+        contact.tags.remove(*tags)
+
+
+def snapshot_apply(
+    contact: Contact, fields: dict[str, Any], *, vendor_id: str | None = None
+) -> None:
+    """The fields the vendor accepted become the snapshot a later push compares against."""
+    snapshot = {**(contact.vendor_snapshot or {}), **fields}
+    values: dict[str, Any] = {"vendor_snapshot": snapshot}
+    if vendor_id is not None:
+        values["vendor_id"] = vendor_id
+    Contact.objects.filter(pk=contact.pk).update(**values)
+
+
+def contact_vendor_id_set(contact: Contact, vendor_id: str) -> None:
+    """The vendor's id of a contact created there (kept at once, before any follow-up)."""
+    Contact.objects.filter(pk=contact.pk).update(vendor_id=vendor_id)
+    contact.vendor_id = vendor_id
+
+
+def contacts_vanished_flag(*, contact_ids: list[int]) -> int:
+    """Contacts whose read by id answered 404: flagged (kept), once."""
+    if not contact_ids:
+        return 0
+    return Contact.objects.filter(pk__in=contact_ids, vanished_at__isnull=True).update(
+        vanished_at=timezone.now()
     )
