@@ -25,7 +25,8 @@ from connectors.transport import (
     Transport,
     path_segment,
 )
-from connectors.types import BonyContact, as_mapping, list_items, opt_int, opt_str, unexpected
+from connectors.types.bony import BonyContact
+from connectors.types.common import as_mapping, list_items, opt_int, opt_str, unexpected
 
 __all__ = ["BonyClient", "BonyContact"]
 

@@ -21,13 +21,12 @@ from connectors.transport import (
     Transport,
     path_segment,
 )
-from connectors.types import (
+from connectors.types.common import list_items, opt_int
+from connectors.types.helpcrunch import (
     HelpCrunchAgent,
     HelpCrunchChat,
     HelpCrunchCustomer,
     HelpCrunchMessage,
-    list_items,
-    opt_int,
 )
 
 __all__ = [

@@ -26,14 +26,12 @@ from connectors.transport import (
     encode_json,
     path_segment,
 )
-from connectors.types import (
+from connectors.types.common import as_mapping, list_items, unexpected
+from connectors.types.thulium import (
     FeedMessage,
     ThuliumCustomer,
     ThuliumTicket,
     ThuliumTicketMessage,
-    as_mapping,
-    list_items,
-    unexpected,
 )
 
 __all__ = [
