@@ -20,9 +20,11 @@ from connectors.pagination import DEFAULT_MAX_PAGES, Malformed, check_paging
 from connectors.transport import (
     BearerAuth,
     BeforeSend,
+    Hooks,
     RateLimiter,
     Recorder,
     Transport,
+    hooks_from,
     path_segment,
 )
 from connectors.types.bony import BonyContact
@@ -84,6 +86,7 @@ class BonyClient:
         viber: bool = False,
         timeout: float = 30.0,
         session: requests.Session | None = None,
+        hooks: Hooks | None = None,
         recorder: Recorder | None = None,
         before_send: BeforeSend | None = None,
         rate_limiter: RateLimiter | None = None,
@@ -97,9 +100,9 @@ class BonyClient:
             auth=BearerAuth(token),
             timeout=timeout,
             session=session,
-            recorder=recorder,
-            before_send=before_send,
-            rate_limiter=rate_limiter,
+            hooks=hooks_from(
+                hooks, recorder=recorder, before_send=before_send, rate_limiter=rate_limiter
+            ),
         )
 
     def __repr__(self) -> str:

@@ -16,9 +16,11 @@ from connectors.pagination import DEFAULT_MAX_PAGES, Page, offset_pages, read_pa
 from connectors.transport import (
     BearerAuth,
     BeforeSend,
+    Hooks,
     RateLimiter,
     Recorder,
     Transport,
+    hooks_from,
     path_segment,
 )
 from connectors.types.common import list_items, opt_int
@@ -108,6 +110,7 @@ class HelpCrunchClient:
         base_url: str = DEFAULT_BASE_URL,
         timeout: float = 30.0,
         session: requests.Session | None = None,
+        hooks: Hooks | None = None,
         recorder: Recorder | None = None,
         before_send: BeforeSend | None = None,
         rate_limiter: RateLimiter | None = None,
@@ -120,9 +123,9 @@ class HelpCrunchClient:
             auth=BearerAuth(api_key),
             timeout=timeout,
             session=session,
-            recorder=recorder,
-            before_send=before_send,
-            rate_limiter=rate_limiter,
+            hooks=hooks_from(
+                hooks, recorder=recorder, before_send=before_send, rate_limiter=rate_limiter
+            ),
         )
 
     def __repr__(self) -> str:

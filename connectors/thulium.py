@@ -20,10 +20,12 @@ from connectors.pagination import DEFAULT_MAX_PAGES, Page, offset_pages, read_pa
 from connectors.transport import (
     BasicAuth,
     BeforeSend,
+    Hooks,
     RateLimiter,
     Recorder,
     Transport,
     encode_json,
+    hooks_from,
     path_segment,
 )
 from connectors.types.common import as_mapping, list_items, unexpected
@@ -66,6 +68,7 @@ class ThuliumClient:
         timeout: float = 30.0,
         tz: tzinfo | None = None,
         session: requests.Session | None = None,
+        hooks: Hooks | None = None,
         recorder: Recorder | None = None,
         before_send: BeforeSend | None = None,
         rate_limiter: RateLimiter | None = None,
@@ -77,9 +80,9 @@ class ThuliumClient:
             auth=BasicAuth(username, password),
             timeout=timeout,
             session=session,
-            recorder=recorder,
-            before_send=before_send,
-            rate_limiter=rate_limiter,
+            hooks=hooks_from(
+                hooks, recorder=recorder, before_send=before_send, rate_limiter=rate_limiter
+            ),
         )
 
     def __repr__(self) -> str:

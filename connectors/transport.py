@@ -14,6 +14,10 @@ Hooks, in the order they run for each HTTP attempt:
 3. ``recorder(CallRecord)`` — exactly once per attempt that ``before_send`` announced, whatever
    the outcome: success, an error status, a connection failure.
 
+They travel together as one ``Hooks`` object (``hooks=``); the clients and ``Transport`` still take
+each one as its own keyword argument too, and ``hooks_from`` turns either spelling into the one
+object, refusing a mix of both.
+
 Exceptions raised by any hook propagate to the caller unchanged: a ``before_send`` failure means
 the request is not sent, a ``recorder`` failure surfaces after the attempt (replacing its result
 or its error, which stays chained as ``__context__``). Hooks are the caller's code; hiding their
@@ -54,11 +58,13 @@ __all__ = [
     "BeforeSend",
     "CallRecord",
     "CallStart",
+    "Hooks",
     "RateLimiter",
     "Recorder",
     "Transport",
     "encode_json",
     "encode_query",
+    "hooks_from",
 ]
 
 JSON_CONTENT_TYPE: Final = "application/json; charset=utf-8"
@@ -109,6 +115,42 @@ BeforeSend = Callable[[CallStart], None]
 RateLimiter = Callable[[], None]
 
 
+@dataclass(frozen=True)
+class Hooks:
+    """The caller's hooks for every attempt, in one value a caller builds once and hands to any
+    client (``hooks=``) instead of repeating three keyword arguments. Each is optional."""
+
+    recorder: Recorder | None = None
+    before_send: BeforeSend | None = None
+    rate_limiter: RateLimiter | None = None
+
+
+def hooks_from(
+    hooks: Hooks | None = None,
+    *,
+    recorder: Recorder | None = None,
+    before_send: BeforeSend | None = None,
+    rate_limiter: RateLimiter | None = None,
+) -> Hooks:
+    """The one ``Hooks`` for a constructor that takes ``hooks=`` beside the individual hook
+    arguments it always had.
+
+    Mixing the two spellings is refused rather than merged: which of two recorders should win is
+    not something to guess, and a silently dropped recorder would be a lost audit trail.
+    """
+    individual = Hooks(recorder=recorder, before_send=before_send, rate_limiter=rate_limiter)
+    if hooks is None:
+        return individual
+    given = [f.name for f in fields(Hooks) if getattr(individual, f.name) is not None]
+    if given:
+        named = ", ".join(f"{name}=" for name in given)
+        raise TypeError(
+            f"pass the hooks either as hooks= or as individual arguments, not both (got hooks= "
+            f"and {named})"
+        )
+    return hooks
+
+
 def encode_json(obj: object) -> bytes:
     """JSON encoded once, compact, UTF-8: Content-Length is then the byte length."""
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
@@ -141,10 +183,14 @@ class Transport:
         auth: BasicAuth | BearerAuth,
         timeout: float = 30.0,
         session: requests.Session | None = None,
+        hooks: Hooks | None = None,
         recorder: Recorder | None = None,
         before_send: BeforeSend | None = None,
         rate_limiter: RateLimiter | None = None,
     ) -> None:
+        self.hooks = hooks_from(
+            hooks, recorder=recorder, before_send=before_send, rate_limiter=rate_limiter
+        )
         parts = urlsplit(base_url)
         if parts.scheme not in ("https", "http") or not parts.hostname:
             raise ValueError("base_url must be an absolute https:// URL")
@@ -165,9 +211,6 @@ class Transport:
             sorted({s for s in auth.secrets if len(s) >= 4}, key=len, reverse=True)
         )
         self._session = session or requests.Session()
-        self._recorder = recorder
-        self._before_send = before_send
-        self._rate_limiter = rate_limiter
 
     def __repr__(self) -> str:
         return f"Transport(vendor={self.vendor!r}, base_url={self.base_url!r})"
@@ -204,8 +247,8 @@ class Transport:
         """
         if json_body is not None and content is not None:
             raise ValueError("send either a JSON body or raw content, not both")
-        if self._rate_limiter is not None:
-            self._rate_limiter()
+        if self.hooks.rate_limiter is not None:
+            self.hooks.rate_limiter()
         headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
         body: bytes | None = None
         body_text: str | None = None
@@ -237,8 +280,8 @@ class Transport:
             idempotent=idempotent,
             started_at=datetime.now(UTC),
         )
-        if self._before_send is not None:
-            self._before_send(start)
+        if self.hooks.before_send is not None:
+            self.hooks.before_send(start)
 
         # requests' own merge of environment settings (proxies, REQUESTS_CA_BUNDLE); verify=True
         # here wins over a session that had verification turned off.
@@ -321,9 +364,10 @@ class Transport:
         request_id: str | None,
         error: VendorError | None,
     ) -> None:
-        if self._recorder is None:
+        recorder = self.hooks.recorder
+        if recorder is None:
             return
-        self._recorder(
+        recorder(
             CallRecord(
                 **{f.name: getattr(start, f.name) for f in fields(CallStart)},
                 status=status,
