@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
+from connectors.encoding import path_segment
 from connectors.errors import PageLimitExceeded, TransportError, VendorError
 from connectors.pagination import DEFAULT_MAX_PAGES, Malformed, check_paging
 from connectors.transport import (
@@ -25,7 +26,6 @@ from connectors.transport import (
     Recorder,
     Transport,
     hooks_from,
-    path_segment,
 )
 from connectors.types.bony import BonyContact
 from connectors.types.common import as_mapping, list_items, opt_int, opt_str, unexpected

@@ -12,6 +12,7 @@ from typing import Any, Protocol, TypeVar
 
 import requests
 
+from connectors.encoding import path_segment
 from connectors.pagination import DEFAULT_MAX_PAGES, Page, offset_pages, read_page, unique_by
 from connectors.transport import (
     BearerAuth,
@@ -21,7 +22,6 @@ from connectors.transport import (
     Recorder,
     Transport,
     hooks_from,
-    path_segment,
 )
 from connectors.types.common import list_items, opt_int
 from connectors.types.helpcrunch import (

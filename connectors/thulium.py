@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import requests
 
+from connectors.encoding import encode_json, path_segment
 from connectors.pagination import DEFAULT_MAX_PAGES, Page, offset_pages, read_page, unique_by
 from connectors.transport import (
     BasicAuth,
@@ -24,9 +25,7 @@ from connectors.transport import (
     RateLimiter,
     Recorder,
     Transport,
-    encode_json,
     hooks_from,
-    path_segment,
 )
 from connectors.types.common import as_mapping, list_items, unexpected
 from connectors.types.thulium import (

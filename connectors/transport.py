@@ -1,8 +1,8 @@
 """The one HTTP transport every vendor request goes through.
 
 A ``Transport`` owns a ``requests.Session`` and applies, in one place: the base URL, the query
-string (built here, so the bytes on the wire are predictable), authentication, the
-``User-Agent`` and ``Accept`` headers, JSON encoding, the (connect, read) timeout, TLS
+string and JSON encoding (``connectors.encoding``, so the bytes on the wire are predictable),
+authentication, the ``User-Agent`` and ``Accept`` headers, the (connect, read) timeout, TLS
 verification, the refusal to follow redirects, response parsing, the mapping of failures to errors
 (``connectors.errors.error_from_response`` / ``error_from_exception``) and the audit hooks.
 
@@ -33,16 +33,24 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any, Final
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import requests
 
 from connectors import USER_AGENT
 from connectors.auth import REDACTED, BasicAuth, BearerAuth
+from connectors.encoding import (
+    JSON_CONTENT_TYPE,
+    OCTET_STREAM,
+    encode_json,
+    encode_query,
+    truncate,
+)
+from connectors.encoding import path_segment as path_segment  # importable here, as it always was
 from connectors.errors import (
     TransportError,
     VendorError,
@@ -67,9 +75,6 @@ __all__ = [
     "hooks_from",
 ]
 
-JSON_CONTENT_TYPE: Final = "application/json; charset=utf-8"
-OCTET_STREAM: Final = "application/octet-stream"
-BODY_LIMIT: Final = 8192
 MAX_CONNECT_TIMEOUT: Final = 10.0
 # Response headers worth keeping in the audit trail.
 RECORDED_RESPONSE_HEADERS: Final = frozenset(
@@ -151,27 +156,6 @@ def hooks_from(
     return hooks
 
 
-def encode_json(obj: object) -> bytes:
-    """JSON encoded once, compact, UTF-8: Content-Length is then the byte length."""
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-def encode_query(pairs: Iterable[tuple[str, str]]) -> str:
-    """``k=v&...`` with spaces as ``%20`` and ``+`` as ``%2B`` (not form-style ``+``).
-
-    Everything but unreserved characters is percent-encoded, keys included: ``status_id[]``
-    goes out as ``status_id%5B%5D`` (which is what urllib3 would make of it anyway, and what PHP
-    decodes back to an array parameter).
-    """
-    return "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in pairs)
-
-
-def _truncate(text: str, limit: int = BODY_LIMIT) -> str:
-    if len(text) <= limit:
-        return text
-    return f"{text[:limit]}…[truncated: {len(text)} characters in all]"
-
-
 class Transport:
     """One vendor account's HTTP channel. Clients call ``request`` and nothing else."""
 
@@ -249,6 +233,21 @@ class Transport:
             raise ValueError("send either a JSON body or raw content, not both")
         if self.hooks.rate_limiter is not None:
             self.hooks.rate_limiter()
+        prepared, start = self._prepare(method, path, query, json_body, content, idempotent)
+        if self.hooks.before_send is not None:
+            self.hooks.before_send(start)
+        return self._send(prepared, start)
+
+    def _prepare(
+        self,
+        method: str,
+        path: str,
+        query: Query,
+        json_body: object,
+        content: bytes | None,
+        idempotent: bool,
+    ) -> tuple[requests.PreparedRequest, CallStart]:
+        """The request as it will leave, and its announcement with the secrets scrubbed out."""
         headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
         body: bytes | None = None
         body_text: str | None = None
@@ -265,7 +264,6 @@ class Transport:
                 method, self.url(path, query), headers=headers, data=body, auth=self._auth
             )
         )
-        url = prepared.url or ""
         sent_headers = {
             k: (REDACTED if k.lower() == "authorization" else self.scrub(v))
             for k, v in prepared.headers.items()
@@ -274,15 +272,17 @@ class Transport:
             call_id=uuid.uuid4().hex,
             vendor=self.vendor,
             method=method,
-            url=self.scrub(url),
+            url=self.scrub(prepared.url or ""),
             request_headers=sent_headers,
             request_body=body_text,
             idempotent=idempotent,
             started_at=datetime.now(UTC),
         )
-        if self.hooks.before_send is not None:
-            self.hooks.before_send(start)
+        return prepared, start
 
+    def _send(self, prepared: requests.PreparedRequest, start: CallStart) -> Any:
+        """The one HTTP attempt ``start`` announced: sent, recorded once, parsed or raised."""
+        url = prepared.url or ""
         # requests' own merge of environment settings (proxies, REQUESTS_CA_BUNDLE); verify=True
         # here wins over a session that had verification turned off.
         settings = self._session.merge_environment_settings(url, {}, False, True, None)
@@ -296,23 +296,23 @@ class Transport:
         except Exception as exc:
             # Whatever went wrong, the attempt is recorded once and surfaces as a TransportError.
             duration = (time.perf_counter() - began) * 1000
-            where = f"{method} {self.scrub(url.split('?', 1)[0])}"
+            where = f"{start.method} {self.scrub(url.split('?', 1)[0])}"
             error = error_from_exception(
-                exc, where=where, timeout=self.timeout, idempotent=idempotent
+                exc, where=where, timeout=self.timeout, idempotent=start.idempotent
             )
             if isinstance(exc, requests.RequestException):
                 exc.request = None  # the prepared request holds the Authorization header
             self._record(start, None, {}, None, duration, None, error)
             raise error from exc
         duration = (time.perf_counter() - began) * 1000
-        return self._handle(start, response, duration, idempotent)
+        return self._handle(start, response, duration, start.idempotent)
 
     def _handle(
         self, start: CallStart, response: requests.Response, duration: float, idempotent: bool
     ) -> Any:
         raw = response.content or b""
         text = self.scrub(raw.decode("utf-8", errors="replace"))
-        recorded_body = _truncate(text) if raw else None
+        recorded_body = truncate(text) if raw else None
         kept = {
             k.lower(): self.scrub(v)
             for k, v in response.headers.items()
@@ -378,8 +378,3 @@ class Transport:
                 error=error,
             )
         )
-
-
-def path_segment(value: object) -> str:
-    """One path segment, percent-encoded (a ``/`` in an id must not change the path)."""
-    return quote(str(value), safe="")
