@@ -15,17 +15,20 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
+from connectors.encoding import path_segment
 from connectors.errors import PageLimitExceeded, TransportError, VendorError
 from connectors.pagination import DEFAULT_MAX_PAGES, Malformed, check_paging
 from connectors.transport import (
     BearerAuth,
     BeforeSend,
+    Hooks,
     RateLimiter,
     Recorder,
     Transport,
-    path_segment,
+    hooks_from,
 )
-from connectors.types import BonyContact, as_mapping, list_items, opt_int, opt_str, unexpected
+from connectors.types.bony import BonyContact
+from connectors.types.common import as_mapping, list_items, opt_int, opt_str, unexpected
 
 __all__ = ["BonyClient", "BonyContact"]
 
@@ -83,6 +86,7 @@ class BonyClient:
         viber: bool = False,
         timeout: float = 30.0,
         session: requests.Session | None = None,
+        hooks: Hooks | None = None,
         recorder: Recorder | None = None,
         before_send: BeforeSend | None = None,
         rate_limiter: RateLimiter | None = None,
@@ -96,9 +100,9 @@ class BonyClient:
             auth=BearerAuth(token),
             timeout=timeout,
             session=session,
-            recorder=recorder,
-            before_send=before_send,
-            rate_limiter=rate_limiter,
+            hooks=hooks_from(
+                hooks, recorder=recorder, before_send=before_send, rate_limiter=rate_limiter
+            ),
         )
 
     def __repr__(self) -> str:

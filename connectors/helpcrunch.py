@@ -12,22 +12,23 @@ from typing import Any, Protocol, TypeVar
 
 import requests
 
+from connectors.encoding import path_segment
 from connectors.pagination import DEFAULT_MAX_PAGES, Page, offset_pages, read_page, unique_by
 from connectors.transport import (
     BearerAuth,
     BeforeSend,
+    Hooks,
     RateLimiter,
     Recorder,
     Transport,
-    path_segment,
+    hooks_from,
 )
-from connectors.types import (
+from connectors.types.common import list_items, opt_int
+from connectors.types.helpcrunch import (
     HelpCrunchAgent,
     HelpCrunchChat,
     HelpCrunchCustomer,
     HelpCrunchMessage,
-    list_items,
-    opt_int,
 )
 
 __all__ = [
@@ -109,6 +110,7 @@ class HelpCrunchClient:
         base_url: str = DEFAULT_BASE_URL,
         timeout: float = 30.0,
         session: requests.Session | None = None,
+        hooks: Hooks | None = None,
         recorder: Recorder | None = None,
         before_send: BeforeSend | None = None,
         rate_limiter: RateLimiter | None = None,
@@ -121,9 +123,9 @@ class HelpCrunchClient:
             auth=BearerAuth(api_key),
             timeout=timeout,
             session=session,
-            recorder=recorder,
-            before_send=before_send,
-            rate_limiter=rate_limiter,
+            hooks=hooks_from(
+                hooks, recorder=recorder, before_send=before_send, rate_limiter=rate_limiter
+            ),
         )
 
     def __repr__(self) -> str:

@@ -16,24 +16,23 @@ from zoneinfo import ZoneInfo
 
 import requests
 
+from connectors.encoding import encode_json, path_segment
 from connectors.pagination import DEFAULT_MAX_PAGES, Page, offset_pages, read_page, unique_by
 from connectors.transport import (
     BasicAuth,
     BeforeSend,
+    Hooks,
     RateLimiter,
     Recorder,
     Transport,
-    encode_json,
-    path_segment,
+    hooks_from,
 )
-from connectors.types import (
+from connectors.types.common import as_mapping, list_items, unexpected
+from connectors.types.thulium import (
     FeedMessage,
     ThuliumCustomer,
     ThuliumTicket,
     ThuliumTicketMessage,
-    as_mapping,
-    list_items,
-    unexpected,
 )
 
 __all__ = [
@@ -68,6 +67,7 @@ class ThuliumClient:
         timeout: float = 30.0,
         tz: tzinfo | None = None,
         session: requests.Session | None = None,
+        hooks: Hooks | None = None,
         recorder: Recorder | None = None,
         before_send: BeforeSend | None = None,
         rate_limiter: RateLimiter | None = None,
@@ -79,9 +79,9 @@ class ThuliumClient:
             auth=BasicAuth(username, password),
             timeout=timeout,
             session=session,
-            recorder=recorder,
-            before_send=before_send,
-            rate_limiter=rate_limiter,
+            hooks=hooks_from(
+                hooks, recorder=recorder, before_send=before_send, rate_limiter=rate_limiter
+            ),
         )
 
     def __repr__(self) -> str:

@@ -1,8 +1,8 @@
 """The one HTTP transport every vendor request goes through.
 
 A ``Transport`` owns a ``requests.Session`` and applies, in one place: the base URL, the query
-string (built here, so the bytes on the wire are predictable), authentication, the
-``User-Agent`` and ``Accept`` headers, JSON encoding, the (connect, read) timeout, TLS
+string and JSON encoding (``connectors.encoding``, so the bytes on the wire are predictable),
+authentication, the ``User-Agent`` and ``Accept`` headers, the (connect, read) timeout, TLS
 verification, the refusal to follow redirects, response parsing, the mapping of failures to errors
 (``connectors.errors.error_from_response`` / ``error_from_exception``) and the audit hooks.
 
@@ -13,6 +13,10 @@ Hooks, in the order they run for each HTTP attempt:
    commits an in-flight audit row here);
 3. ``recorder(CallRecord)`` — exactly once per attempt that ``before_send`` announced, whatever
    the outcome: success, an error status, a connection failure.
+
+They travel together as one ``Hooks`` object (``hooks=``); the clients and ``Transport`` still take
+each one as its own keyword argument too, and ``hooks_from`` turns either spelling into the one
+object, refusing a mix of both.
 
 Exceptions raised by any hook propagate to the caller unchanged: a ``before_send`` failure means
 the request is not sent, a ``recorder`` failure surfaces after the attempt (replacing its result
@@ -29,16 +33,24 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any, Final
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import requests
 
 from connectors import USER_AGENT
 from connectors.auth import REDACTED, BasicAuth, BearerAuth
+from connectors.encoding import (
+    JSON_CONTENT_TYPE,
+    OCTET_STREAM,
+    encode_json,
+    encode_query,
+    truncate,
+)
+from connectors.encoding import path_segment as path_segment  # importable here, as it always was
 from connectors.errors import (
     TransportError,
     VendorError,
@@ -54,16 +66,15 @@ __all__ = [
     "BeforeSend",
     "CallRecord",
     "CallStart",
+    "Hooks",
     "RateLimiter",
     "Recorder",
     "Transport",
     "encode_json",
     "encode_query",
+    "hooks_from",
 ]
 
-JSON_CONTENT_TYPE: Final = "application/json; charset=utf-8"
-OCTET_STREAM: Final = "application/octet-stream"
-BODY_LIMIT: Final = 8192
 MAX_CONNECT_TIMEOUT: Final = 10.0
 # Response headers worth keeping in the audit trail.
 RECORDED_RESPONSE_HEADERS: Final = frozenset(
@@ -109,25 +120,40 @@ BeforeSend = Callable[[CallStart], None]
 RateLimiter = Callable[[], None]
 
 
-def encode_json(obj: object) -> bytes:
-    """JSON encoded once, compact, UTF-8: Content-Length is then the byte length."""
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+@dataclass(frozen=True)
+class Hooks:
+    """The caller's hooks for every attempt, in one value a caller builds once and hands to any
+    client (``hooks=``) instead of repeating three keyword arguments. Each is optional."""
+
+    recorder: Recorder | None = None
+    before_send: BeforeSend | None = None
+    rate_limiter: RateLimiter | None = None
 
 
-def encode_query(pairs: Iterable[tuple[str, str]]) -> str:
-    """``k=v&...`` with spaces as ``%20`` and ``+`` as ``%2B`` (not form-style ``+``).
+def hooks_from(
+    hooks: Hooks | None = None,
+    *,
+    recorder: Recorder | None = None,
+    before_send: BeforeSend | None = None,
+    rate_limiter: RateLimiter | None = None,
+) -> Hooks:
+    """The one ``Hooks`` for a constructor that takes ``hooks=`` beside the individual hook
+    arguments it always had.
 
-    Everything but unreserved characters is percent-encoded, keys included: ``status_id[]``
-    goes out as ``status_id%5B%5D`` (which is what urllib3 would make of it anyway, and what PHP
-    decodes back to an array parameter).
+    Mixing the two spellings is refused rather than merged: which of two recorders should win is
+    not something to guess, and a silently dropped recorder would be a lost audit trail.
     """
-    return "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in pairs)
-
-
-def _truncate(text: str, limit: int = BODY_LIMIT) -> str:
-    if len(text) <= limit:
-        return text
-    return f"{text[:limit]}…[truncated: {len(text)} characters in all]"
+    individual = Hooks(recorder=recorder, before_send=before_send, rate_limiter=rate_limiter)
+    if hooks is None:
+        return individual
+    given = [f.name for f in fields(Hooks) if getattr(individual, f.name) is not None]
+    if given:
+        named = ", ".join(f"{name}=" for name in given)
+        raise TypeError(
+            f"pass the hooks either as hooks= or as individual arguments, not both (got hooks= "
+            f"and {named})"
+        )
+    return hooks
 
 
 class Transport:
@@ -141,10 +167,14 @@ class Transport:
         auth: BasicAuth | BearerAuth,
         timeout: float = 30.0,
         session: requests.Session | None = None,
+        hooks: Hooks | None = None,
         recorder: Recorder | None = None,
         before_send: BeforeSend | None = None,
         rate_limiter: RateLimiter | None = None,
     ) -> None:
+        self.hooks = hooks_from(
+            hooks, recorder=recorder, before_send=before_send, rate_limiter=rate_limiter
+        )
         parts = urlsplit(base_url)
         if parts.scheme not in ("https", "http") or not parts.hostname:
             raise ValueError("base_url must be an absolute https:// URL")
@@ -165,9 +195,6 @@ class Transport:
             sorted({s for s in auth.secrets if len(s) >= 4}, key=len, reverse=True)
         )
         self._session = session or requests.Session()
-        self._recorder = recorder
-        self._before_send = before_send
-        self._rate_limiter = rate_limiter
 
     def __repr__(self) -> str:
         return f"Transport(vendor={self.vendor!r}, base_url={self.base_url!r})"
@@ -204,8 +231,23 @@ class Transport:
         """
         if json_body is not None and content is not None:
             raise ValueError("send either a JSON body or raw content, not both")
-        if self._rate_limiter is not None:
-            self._rate_limiter()
+        if self.hooks.rate_limiter is not None:
+            self.hooks.rate_limiter()
+        prepared, start = self._prepare(method, path, query, json_body, content, idempotent)
+        if self.hooks.before_send is not None:
+            self.hooks.before_send(start)
+        return self._send(prepared, start)
+
+    def _prepare(
+        self,
+        method: str,
+        path: str,
+        query: Query,
+        json_body: object,
+        content: bytes | None,
+        idempotent: bool,
+    ) -> tuple[requests.PreparedRequest, CallStart]:
+        """The request as it will leave, and its announcement with the secrets scrubbed out."""
         headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
         body: bytes | None = None
         body_text: str | None = None
@@ -222,7 +264,6 @@ class Transport:
                 method, self.url(path, query), headers=headers, data=body, auth=self._auth
             )
         )
-        url = prepared.url or ""
         sent_headers = {
             k: (REDACTED if k.lower() == "authorization" else self.scrub(v))
             for k, v in prepared.headers.items()
@@ -231,15 +272,17 @@ class Transport:
             call_id=uuid.uuid4().hex,
             vendor=self.vendor,
             method=method,
-            url=self.scrub(url),
+            url=self.scrub(prepared.url or ""),
             request_headers=sent_headers,
             request_body=body_text,
             idempotent=idempotent,
             started_at=datetime.now(UTC),
         )
-        if self._before_send is not None:
-            self._before_send(start)
+        return prepared, start
 
+    def _send(self, prepared: requests.PreparedRequest, start: CallStart) -> Any:
+        """The one HTTP attempt ``start`` announced: sent, recorded once, parsed or raised."""
+        url = prepared.url or ""
         # requests' own merge of environment settings (proxies, REQUESTS_CA_BUNDLE); verify=True
         # here wins over a session that had verification turned off.
         settings = self._session.merge_environment_settings(url, {}, False, True, None)
@@ -253,23 +296,23 @@ class Transport:
         except Exception as exc:
             # Whatever went wrong, the attempt is recorded once and surfaces as a TransportError.
             duration = (time.perf_counter() - began) * 1000
-            where = f"{method} {self.scrub(url.split('?', 1)[0])}"
+            where = f"{start.method} {self.scrub(url.split('?', 1)[0])}"
             error = error_from_exception(
-                exc, where=where, timeout=self.timeout, idempotent=idempotent
+                exc, where=where, timeout=self.timeout, idempotent=start.idempotent
             )
             if isinstance(exc, requests.RequestException):
                 exc.request = None  # the prepared request holds the Authorization header
             self._record(start, None, {}, None, duration, None, error)
             raise error from exc
         duration = (time.perf_counter() - began) * 1000
-        return self._handle(start, response, duration, idempotent)
+        return self._handle(start, response, duration, start.idempotent)
 
     def _handle(
         self, start: CallStart, response: requests.Response, duration: float, idempotent: bool
     ) -> Any:
         raw = response.content or b""
         text = self.scrub(raw.decode("utf-8", errors="replace"))
-        recorded_body = _truncate(text) if raw else None
+        recorded_body = truncate(text) if raw else None
         kept = {
             k.lower(): self.scrub(v)
             for k, v in response.headers.items()
@@ -321,9 +364,10 @@ class Transport:
         request_id: str | None,
         error: VendorError | None,
     ) -> None:
-        if self._recorder is None:
+        recorder = self.hooks.recorder
+        if recorder is None:
             return
-        self._recorder(
+        recorder(
             CallRecord(
                 **{f.name: getattr(start, f.name) for f in fields(CallStart)},
                 status=status,
@@ -334,8 +378,3 @@ class Transport:
                 error=error,
             )
         )
-
-
-def path_segment(value: object) -> str:
-    """One path segment, percent-encoded (a ``/`` in an id must not change the path)."""
-    return quote(str(value), safe="")
