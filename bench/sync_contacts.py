@@ -42,7 +42,7 @@ def sync_contacts(account: Any, *, full: bool) -> Timed:
 
     from backoffice.models import ApiCall, Operation
     from backoffice.operations.runner import operation_run
-    from backoffice.sync.services import account_syncs_enqueue
+    from backoffice.actions.sync_from_vendor import account_syncs_enqueue
 
     Operation.objects.filter(account=account).update(state="dismissed")  # the last one, if any
     (operation_id,) = account_syncs_enqueue(actor=None, accounts=[account], full=full).operation_ids

@@ -130,6 +130,4 @@ def add_feed_record_enqueue(
         # A fresh id per record: Thulium keeps every entry it is sent under its own id.
         return {"record_id": f"switchboard-{uuid.uuid4().hex}", **shared}
 
-    return operations_enqueue(
-        actor=actor, action=ACTION.name, targets=contacts, params=per_contact
-    )
+    return operations_enqueue(actor=actor, action=ACTION.name, targets=contacts, params=per_contact)

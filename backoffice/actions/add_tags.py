@@ -36,7 +36,6 @@ TAG_NAME_MAX_CHARS: int = Tag._meta.get_field("name").max_length or 191
 TAG_CHOICES_SHOWN = 100
 
 
-
 class TagsForm(ActionForm):
     """Tag names typed (comma-separated) and/or picked from the tags the selection's accounts
     already have. ``existing_choices`` is the list of names to offer."""

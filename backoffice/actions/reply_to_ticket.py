@@ -38,7 +38,14 @@ from backoffice.actions.forms import (
     time_zone_help,
 )
 from backoffice.mirror.tickets import ticket_reply_record
-from backoffice.models import AgentIdentity, OperationAction, StoredFile, Ticket, TicketMessage, User
+from backoffice.models import (
+    AgentIdentity,
+    OperationAction,
+    StoredFile,
+    Ticket,
+    TicketMessage,
+    User,
+)
 from backoffice.operations.action import (
     Action,
     Done,

@@ -35,7 +35,14 @@ from backoffice.actions.forms import ActionForm
 from backoffice.adapters import adapter_for
 from backoffice.mirror.accounts import connection_result_store
 from backoffice.mirror.contacts import contact_rows_check, contacts_upsert, contacts_vanished_flag
-from backoffice.models import Contact, Operation, OperationAction, OperationState, User, VendorAccount
+from backoffice.models import (
+    Contact,
+    Operation,
+    OperationAction,
+    OperationState,
+    User,
+    VendorAccount,
+)
 from backoffice.operations.action import (
     Action,
     Done,

@@ -61,4 +61,3 @@ def connection_tests_enqueue(
 ) -> Enqueued:
     """Queue one connection test per account."""
     return operations_enqueue(actor=actor, action=ACTION.name, targets=accounts, params={})
-

@@ -177,4 +177,3 @@ class Action:
         if self.target_model is VendorAccount or operation.target_id is None:
             return operation.account
         return operation.target
-

@@ -49,7 +49,7 @@ from backoffice.models import (
     VendorAccount,
 )
 from backoffice.operations import runner
-from backoffice.operations.clients import vendor_client_build
+from backoffice.adapters import vendor_client_build
 from connectors.sandbox.seed import (
     BONY_CONTACT_ID,
     HELPCRUNCH_AGENT_ID,

@@ -25,9 +25,7 @@ from backoffice.models import User, VendorAccount
 from backoffice.operations.enqueue import Enqueued
 
 
-@admin.action(
-    description=_("Test the connection"), permissions=[connection.ACTION.permission]
-)
+@admin.action(description=_("Test the connection"), permissions=[connection.ACTION.permission])
 def test_connection(
     modeladmin: admin.ModelAdmin,
     request: HttpRequest,

@@ -19,7 +19,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from backoffice.actions import add_feed_record as feed
-from backoffice.actions import add_tags, push_to_vendor, remove_tags, start_chat
+from backoffice.actions import add_tags as tagging
+from backoffice.actions import push_to_vendor as pushing
+from backoffice.actions import start_chat as chat_start
+from backoffice.actions import remove_tags as untagging
 from backoffice.actions import sync_from_vendor as sync
 from backoffice.admin.actions.base import intermediate_action, report
 from backoffice.models import Contact, Tag, User
@@ -42,7 +45,7 @@ def _paragraphs(*texts: str) -> SafeString:
 
 def _tag_names(tags: QuerySet[Tag]) -> list[str]:
     names = tags.order_by("name").values_list("name", flat=True).distinct()
-    return list(names[: add_tags.TAG_CHOICES_SHOWN])
+    return list(names[: tagging.TAG_CHOICES_SHOWN])
 
 
 def _tags_action(
@@ -70,11 +73,11 @@ def _tags_action(
     )
 
     user: User = request.user  # type: ignore[assignment]
-    action = add_tags.ACTION if add else remove_tags.ACTION
+    action = tagging.ACTION if add else untagging.ACTION
 
     def submit(contacts: QuerySet[Contact], form: forms.Form) -> Enqueued:
         names = form.cleaned_data["tags"]
-        return add_tags.tags_enqueue(actor=user, action=action, contacts=contacts, names=names)
+        return tagging.tags_enqueue(actor=user, action=action, contacts=contacts, names=names)
 
     return intermediate_action(
         modeladmin,
@@ -83,21 +86,21 @@ def _tags_action(
         action=action.name,
         title=title,
         noun=(gettext("tag change"), gettext("tag changes")),
-        form_class=add_tags.TagsForm,
+        form_class=tagging.TagsForm,
         submit=submit,
         form_kwargs={"existing_choices": _tag_names(offered)},
         intro=_paragraphs(intro, skipped),
     )
 
 
-@admin.action(description=_("Add tags at the vendor"), permissions=[add_tags.ACTION.permission])
+@admin.action(description=_("Add tags at the vendor"), permissions=[tagging.ACTION.permission])
 def add_tags(
     modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Contact]
 ) -> TemplateResponse | None:
     return _tags_action(modeladmin, request, queryset, add=True)
 
 
-@admin.action(description=_("Remove tags at the vendor"), permissions=[add_tags.ACTION.permission])
+@admin.action(description=_("Remove tags at the vendor"), permissions=[tagging.ACTION.permission])
 def remove_tags(
     modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Contact]
 ) -> TemplateResponse | None:
@@ -142,10 +145,10 @@ def _push_summary(queryset: QuerySet[Contact]) -> SafeString:
 
 def _push_outcome(contact: Contact) -> str:
     """What the push will do with one contact, in the words the report would use."""
-    reason = operation_skip_reason(action=push_to_vendor.ACTION.name, target=contact)
+    reason = operation_skip_reason(action=pushing.ACTION.name, target=contact)
     if reason is None:
         try:
-            fields = dict(push_to_vendor.push_request(contact)["fields"])
+            fields = dict(pushing.push_request(contact)["fields"])
         except SkipTarget as skip:
             reason = str(skip)
         else:
@@ -181,23 +184,23 @@ def _push_intro(queryset: QuerySet[Contact]) -> SafeString:
     )
 
 
-@admin.action(description=_("Push changes to the vendor"), permissions=[push_to_vendor.ACTION.permission])
+@admin.action(description=_("Push changes to the vendor"), permissions=[pushing.ACTION.permission])
 def push_to_vendor(
     modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Contact]
 ) -> TemplateResponse | None:
     user: User = request.user  # type: ignore[assignment]
 
     def submit(contacts: QuerySet[Contact], form: forms.Form) -> Enqueued:
-        return push_to_vendor.push_to_vendor_enqueue(actor=user, contacts=contacts)
+        return pushing.push_to_vendor_enqueue(actor=user, contacts=contacts)
 
     return intermediate_action(
         modeladmin,
         request,
         queryset,
-        action=push_to_vendor.ACTION.name,
+        action=pushing.ACTION.name,
         title=gettext("Push contacts to their vendor"),
         noun=(gettext("contact push"), gettext("contact pushes")),
-        form_class=push_to_vendor.PushToVendorForm,
+        form_class=pushing.PushToVendorForm,
         submit=submit,
         intro=_push_intro(queryset) if "apply" not in request.POST else "",
     )
@@ -238,14 +241,14 @@ def add_feed_record(
     )
 
 
-@admin.action(description=_("Start a chat (Thulium)"), permissions=[start_chat.ACTION.permission])
+@admin.action(description=_("Start a chat (Thulium)"), permissions=[chat_start.ACTION.permission])
 def start_chat(
     modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Contact]
 ) -> TemplateResponse | None:
     user: User = request.user  # type: ignore[assignment]
 
     def submit(contacts: QuerySet[Contact], form: forms.Form) -> Enqueued:
-        return start_chat.start_chat_enqueue(
+        return chat_start.start_chat_enqueue(
             actor=user, contacts=contacts, cleaned=form.cleaned_data
         )
 
@@ -253,10 +256,10 @@ def start_chat(
         modeladmin,
         request,
         queryset,
-        action=start_chat.ACTION.name,
+        action=chat_start.ACTION.name,
         title=gettext("Start chats"),
         noun=(gettext("chat start"), gettext("chat starts")),
-        form_class=start_chat.StartChatForm,
+        form_class=chat_start.StartChatForm,
         submit=submit,
         intro=_paragraphs(
             gettext(

@@ -50,9 +50,7 @@ def _reply_intro(user: User, queryset: QuerySet[Ticket]) -> SafeString:
     )
 
 
-@admin.action(
-    description=_("Reply to the selected tickets"), permissions=[reply.ACTION.permission]
-)
+@admin.action(description=_("Reply to the selected tickets"), permissions=[reply.ACTION.permission])
 def reply_to_ticket(
     modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Ticket]
 ) -> TemplateResponse | None:

@@ -17,7 +17,7 @@ from backoffice.models import (
     User,
     VendorAccount,
 )
-from backoffice.operations.handlers.contacts import bony_fields, changed_fields
+from backoffice.actions.push_to_vendor import bony_fields, changed_fields
 from connectors.sandbox.seed import (
     BONY_CONTACT_ID,
     BONY_VIBER_CONTACT_ID,

@@ -20,7 +20,7 @@ from backoffice.models import (
     VendorAccount,
 )
 from backoffice.operations.enqueue import SkipTarget, operations_enqueue
-from backoffice.operations.handlers.contacts import bony_fields, changed_fields, helpcrunch_fields
+from backoffice.actions.push_to_vendor import bony_fields, changed_fields, helpcrunch_fields
 from tests.backoffice.operations import assert_audited, assert_no_secret, basic, enqueue_one
 from tests.factories import (
     BonyAccountFactory,

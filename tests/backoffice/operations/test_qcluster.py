@@ -123,7 +123,7 @@ def test_it_syncs_an_account_in_a_real_cluster(
     helpcrunch_sandbox: VendorAccount,
 ) -> None:
     from backoffice.models import ChatMessage, Contact
-    from backoffice.sync.services import account_syncs_enqueue
+    from backoffice.actions.sync_from_vendor import account_syncs_enqueue
 
     monkeypatch.setattr(Conf, "SYNC", False)
     sandbox.set_limits(helpcrunch=0)

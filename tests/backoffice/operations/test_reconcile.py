@@ -25,7 +25,7 @@ from backoffice.models import (
 )
 from backoffice.operations import enqueue, runner
 from backoffice.operations.dispatch import operations_sweep
-from backoffice.operations.handlers.contacts import bony_fields, changed_fields
+from backoffice.actions.push_to_vendor import bony_fields, changed_fields
 from connectors.sandbox.seed import (
     BONY_CONTACT_ID,
     HELPCRUNCH_AGENT_ID,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from backoffice.models import Operation, User, VendorAccount
-from backoffice.sync.services import account_syncs_enqueue
+from backoffice.actions.sync_from_vendor import account_syncs_enqueue
 
 
 def sync(account: VendorAccount, *, full: bool = False, actor: User | None = None) -> Operation:

@@ -22,7 +22,7 @@ from backoffice.models import (
 )
 from backoffice.operations.dispatch import operations_sweep
 from backoffice.operations.runner import operation_run
-from backoffice.sync.services import account_syncs_enqueue
+from backoffice.actions.sync_from_vendor import account_syncs_enqueue
 from connectors.sandbox.testing import SandboxHandle
 from tests.backoffice.sync import sync
 from tests.factories import HelpCrunchAccountFactory

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from backoffice.models import Contact, Person, VendorAccount
-from backoffice.sync.services import account_syncs_enqueue
+from backoffice.actions.sync_from_vendor import account_syncs_enqueue
 from connectors.sandbox.seed_data import SHARED_PEOPLE
 from connectors.sandbox.testing import SandboxHandle
 from tests.backoffice.sync import sync

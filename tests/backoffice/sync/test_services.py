@@ -12,7 +12,8 @@ from django_q.models import Schedule
 from backoffice import tasks
 from backoffice.models import Contact, Operation, VendorAccount
 from backoffice.operations.enqueue import operations_retry
-from backoffice.sync.services import ALREADY_SYNCING, account_syncs_enqueue, schedule_name
+from backoffice.actions.sync_from_vendor import ALREADY_SYNCING, account_syncs_enqueue
+from backoffice.sync.schedule import schedule_name
 from connectors.sandbox.testing import SandboxHandle
 from tests.factories import BonyAccountFactory, HelpCrunchAccountFactory
 
