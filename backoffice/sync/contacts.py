@@ -9,8 +9,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from backoffice import people
 from backoffice.models import Contact, Tag, VendorAccount
+from backoffice.people import linking as people
 from backoffice.sync.run import Counts, SyncRun
 from backoffice.sync.upsert import Upserted, rows_upsert
 from connectors.pagination import Malformed

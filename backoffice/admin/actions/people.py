@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from backoffice.admin.actions.base import action_page_context
 from backoffice.models import Contact, Person
-from backoffice.people import contacts_split, persons_merge
+from backoffice.people.corrections import contacts_split, persons_merge
 from backoffice.services import ApplicationError
 
 TEMPLATE = "admin/backoffice/person/confirm_action.html"
