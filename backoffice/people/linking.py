@@ -199,6 +199,69 @@ def _components(found: _Found) -> list[tuple[list[_Row], set[int]]]:
     return [(rows, staff[root]) for root, rows in sorted(groups.items())]
 
 
+@dataclass
+class _Plan:
+    """What linking the found groups changes, decided before anything is written."""
+
+    moves: dict[int, int | str] = field(default_factory=dict)  # contact pk -> person pk or label
+    new_persons: dict[str, Person] = field(default_factory=dict)  # label -> person to create
+    merged: set[int] = field(default_factory=set)  # automatic persons joined into another
+    conflicts: int = 0
+
+
+def _new_person(movable: list[_Row]) -> tuple[str, Person]:
+    """A person for a group that has none, labelled and named after its oldest contact."""
+    named = next((row.name for row in movable if row.name), "")
+    person = Person(name=named[: Person._meta.get_field("name").max_length])
+    return f"new-{movable[0].pk}", person
+
+
+def _plan_group(plan: _Plan, members: list[_Row], staff_persons: set[int]) -> None:
+    """One group's part of the plan: the person its movable contacts go to, and the automatic
+    persons that person absorbs. A group touching two or more staff-made persons is a conflict:
+    its contacts keep their persons, or join one of their own."""
+    if len(staff_persons) > 1:
+        plan.conflicts += 1
+    # In pk order: a new person is named after the oldest contact.
+    movable = sorted(
+        (row for row in members if row.person_id not in staff_persons), key=lambda row: row.pk
+    )
+    automatic = {row.person_id for row in movable if row.person_id is not None}
+    target: int | str
+    if len(staff_persons) == 1:
+        target = next(iter(staff_persons))
+    elif automatic:
+        target = min(automatic)
+    elif movable:
+        target, person = _new_person(movable)
+        plan.new_persons[target] = person
+    else:
+        return
+    plan.merged |= automatic - {target}
+    for row in movable:
+        if row.person_id != target or row.locked:
+            plan.moves[row.pk] = target
+
+
+def _write(plan: _Plan) -> int:
+    """Create, move and delete as planned, in bulk; the number of contacts moved."""
+    if plan.new_persons:
+        Person.objects.bulk_create(list(plan.new_persons.values()))
+    updates = [
+        Contact(
+            pk=pk,
+            person_id=plan.new_persons[target].pk if isinstance(target, str) else target,
+            person_locked=False,
+        )
+        for pk, target in plan.moves.items()
+    ]
+    if updates:
+        Contact.objects.bulk_update(updates, ["person", "person_locked"], batch_size=CHUNK)
+    if plan.merged:
+        Person.objects.filter(pk__in=plan.merged).delete()
+    return len(updates)
+
+
 def contacts_link_persons(*, contact_ids: Iterable[int]) -> LinkSummary:
     """Link the given contacts (and whatever their keys reach) to persons; see the module doc.
 
@@ -211,51 +274,17 @@ def contacts_link_persons(*, contact_ids: Iterable[int]) -> LinkSummary:
         return LinkSummary()
     with transaction.atomic():
         rows, keys_updated = _refresh_keys(ids)
-        found = _expand(rows)
-        moves: dict[int, int | str] = {}  # contact pk -> person pk, or a new person's label
-        new_persons: dict[str, Person] = {}
-        merged: set[int] = set()
-        conflicts = 0
-        for members, staff_persons in _components(found):
-            if len(staff_persons) > 1:
-                conflicts += 1
-            movable = [row for row in members if row.person_id not in staff_persons]
-            automatic = {row.person_id for row in movable if row.person_id is not None}
-            target: int | str
-            if len(staff_persons) == 1:
-                target = next(iter(staff_persons))
-            elif automatic:
-                target = min(automatic)
-            elif movable:
-                movable.sort(key=lambda row: row.pk)  # named after its oldest contact
-                target = f"new-{movable[0].pk}"
-                named = next((row.name for row in movable if row.name), "")
-                new_persons[target] = Person(
-                    name=named[: Person._meta.get_field("name").max_length]
-                )
-            else:
-                continue
-            merged |= automatic - {target}
-            for row in movable:
-                if row.person_id != target or row.locked:
-                    moves[row.pk] = target
-        if new_persons:
-            Person.objects.bulk_create(list(new_persons.values()))
-        updates = []
-        for pk, target in moves.items():
-            person_id = new_persons[target].pk if isinstance(target, str) else target
-            updates.append(Contact(pk=pk, person_id=person_id, person_locked=False))
-        if updates:
-            Contact.objects.bulk_update(updates, ["person", "person_locked"], batch_size=CHUNK)
-        if merged:
-            Person.objects.filter(pk__in=merged).delete()
+        plan = _Plan()
+        for members, staff_persons in _components(_expand(rows)):
+            _plan_group(plan, members, staff_persons)
+        linked = _write(plan)
     return LinkSummary(
         contacts=len(rows),
         keys_updated=keys_updated,
-        linked=len(updates),
-        persons_created=len(new_persons),
-        persons_merged=len(merged),
-        conflicts=conflicts,
+        linked=linked,
+        persons_created=len(plan.new_persons),
+        persons_merged=len(plan.merged),
+        conflicts=plan.conflicts,
     )
 
 
