@@ -110,76 +110,94 @@ class SplitResult:
     skipped: list[tuple[Contact, str]]
 
 
+@dataclass(frozen=True)
+class _Split:
+    """One person's part of a split: the contacts leaving it for ``new``, and those staying."""
+
+    source: Person
+    leaving: list[Contact]
+    staying: list[Contact]
+    new: Person
+
+
+def _split_plans(contacts: Sequence[Contact]) -> tuple[list[_Split], list[tuple[Contact, str]]]:
+    """Per person of the chosen contacts (locked for the transaction), who leaves and who stays;
+    and the chosen contacts left as they are, with the reason."""
+    chosen = {c.pk for c in contacts}
+    by_person: dict[int, list[Contact]] = defaultdict(list)
+    persons = Person.objects.select_for_update().filter(
+        pk__in={c.person_id for c in contacts if c.person_id}
+    )
+    sources = {person.pk: person for person in persons}
+    for contact in Contact.objects.filter(person__in=list(sources)).order_by("pk"):
+        assert contact.person_id is not None
+        by_person[contact.person_id].append(contact)
+    skipped = [
+        (c, gettext("not linked to a person")) for c in contacts if c.person_id not in sources
+    ]
+    plans: list[_Split] = []
+    for person_id, members in sorted(by_person.items()):
+        leaving = [c for c in members if c.pk in chosen]
+        staying = [c for c in members if c.pk not in chosen]
+        if not leaving:
+            continue
+        if not staying:
+            skipped.extend(
+                (c, gettext("every contact of its person was selected")) for c in leaving
+            )
+            continue
+        name = next((c.display_name for c in leaving), "")
+        new = Person(name=name[: Person._meta.get_field("name").max_length])
+        plans.append(_Split(sources[person_id], leaving, staying, new))
+    return plans, skipped
+
+
+def _split_entries(split: _Split) -> list[tuple[Model, int, str]]:
+    """The history of one person's split (its new person saved): on the person left, on the new
+    person, and on each contact moved."""
+    source, new = split.source, split.new
+    names = ", ".join(c.display_name for c in split.leaving)
+    return [
+        (
+            source,
+            CHANGE,
+            gettext("Split %(contacts)s off into person %(person)s.")
+            % {"contacts": names, "person": _label(new)},
+        ),
+        (new, ADDITION, gettext("Split off person %(person)s.") % {"person": _label(source)}),
+        *(
+            (
+                c,
+                CHANGE,
+                gettext("Split from person %(source)s into person %(person)s.")
+                % {"source": _label(source), "person": _label(new)},
+            )
+            for c in split.leaving
+        ),
+    ]
+
+
 def contacts_split(*, contacts: Sequence[Contact], actor: User) -> SplitResult:
     """Move the given contacts out of their persons: those of one person together into a new
     person. Both sides are pinned, so automatic linking does not join them again."""
     with transaction.atomic():
-        chosen = {c.pk for c in contacts}
-        by_person: dict[int, list[Contact]] = defaultdict(list)
-        persons = Person.objects.select_for_update().filter(
-            pk__in={c.person_id for c in contacts if c.person_id}
-        )
-        sources = {person.pk: person for person in persons}
-        for contact in Contact.objects.filter(person__in=list(sources)).order_by("pk"):
-            assert contact.person_id is not None
-            by_person[contact.person_id].append(contact)
-        skipped = [
-            (c, gettext("not linked to a person")) for c in contacts if c.person_id not in sources
-        ]
-        plans: list[tuple[Person, list[Contact], list[Contact], Person]] = []
-        for person_id, members in sorted(by_person.items()):
-            leaving = [c for c in members if c.pk in chosen]
-            staying = [c for c in members if c.pk not in chosen]
-            if not leaving:
-                continue
-            if not staying:
-                skipped.extend(
-                    (c, gettext("every contact of its person was selected")) for c in leaving
-                )
-                continue
-            name = next((c.display_name for c in leaving), "")
-            new = Person(name=name[: Person._meta.get_field("name").max_length])
-            plans.append((sources[person_id], leaving, staying, new))
-        Person.objects.bulk_create([plan[3] for plan in plans])
+        plans, skipped = _split_plans(contacts)
+        Person.objects.bulk_create([plan.new for plan in plans])
         updates: list[Contact] = []
         entries: list[tuple[Model, int, str]] = []
-        for source, leaving, staying, new in plans:
-            for contact in leaving:
-                contact.person, contact.person_locked = new, True
-            for contact in staying:
+        for plan in plans:
+            for contact in plan.leaving:
+                contact.person, contact.person_locked = plan.new, True
+            for contact in plan.staying:
                 contact.person_locked = True
-            updates.extend(leaving)
-            updates.extend(staying)
-            names = ", ".join(c.display_name for c in leaving)
-            entries.append(
-                (
-                    source,
-                    CHANGE,
-                    gettext("Split %(contacts)s off into person %(person)s.")
-                    % {"contacts": names, "person": _label(new)},
-                )
-            )
-            entries.append(
-                (
-                    new,
-                    ADDITION,
-                    gettext("Split off person %(person)s.") % {"person": _label(source)},
-                )
-            )
-            entries.extend(
-                (
-                    c,
-                    CHANGE,
-                    gettext("Split from person %(source)s into person %(person)s.")
-                    % {"source": _label(source), "person": _label(new)},
-                )
-                for c in leaving
-            )
+            updates.extend(plan.leaving)
+            updates.extend(plan.staying)
+            entries.extend(_split_entries(plan))
         if updates:
             Contact.objects.bulk_update(updates, ["person", "person_locked"], batch_size=CHUNK)
         _log(actor, entries)
     return SplitResult(
-        new_persons=[plan[3] for plan in plans],
-        contacts_moved=sum(len(plan[1]) for plan in plans),
+        new_persons=[plan.new for plan in plans],
+        contacts_moved=sum(len(plan.leaving) for plan in plans),
         skipped=skipped,
     )
