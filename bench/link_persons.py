@@ -70,7 +70,7 @@ def run(people: int) -> None:
     from django.test.utils import CaptureQueriesContext
 
     from backoffice.models import Contact, Person
-    from backoffice.people import contacts_link_persons
+    from backoffice.people.linking import contacts_link_persons
 
     ids = seed(people)
     timings: list[float] = []

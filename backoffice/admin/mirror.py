@@ -22,7 +22,7 @@ from backoffice.admin.people import PersonFilter, PersonOfContactFilter
 from backoffice.admin.scoping import AccountScopedAdminMixin
 from backoffice.admin.vendor_html import ticket_body_html
 from backoffice.models import ChatConversation, ChatMessage, Contact, Tag, Ticket, TicketMessage
-from backoffice.people import contacts_link_persons
+from backoffice.people.linking import contacts_link_persons
 
 
 class VanishedFilter(admin.SimpleListFilter):

@@ -18,7 +18,7 @@ from backoffice.admin.actions.selection import ValidSelectionMixin
 from backoffice.admin.scoping import AccountScopedAdminMixin, visible_account_ids
 from backoffice.contact_keys import email_key, phone_key
 from backoffice.models import ChatConversation, Contact, Operation, Person, Ticket
-from backoffice.people_overview import PAGE_LIMIT, person_operations_filter, person_overview
+from backoffice.people.overview import PAGE_LIMIT, person_operations_filter, person_overview
 from backoffice.vendors import Vendor
 
 

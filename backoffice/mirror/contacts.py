@@ -13,9 +13,9 @@ from typing import Any
 
 from django.utils import timezone
 
-from backoffice import people
 from backoffice.mirror.upsert import Counts, Upserted, rows_upsert
 from backoffice.models import Contact, Tag, VendorAccount
+from backoffice.people.linking import contacts_link_persons
 from connectors.pagination import Malformed
 
 LIMITS = {"vendor_id": 191, "first_name": 150, "last_name": 150, "email": 254, "phone": 32}
@@ -122,7 +122,7 @@ def contacts_upsert(
     tagged = [r for r in rows if r.tags is not None and r.vendor_id in upserted.changed]
     if tagged:
         _tags_apply(account, tagged, upserted.ids)
-    people.contacts_link_persons(contact_ids=sorted(upserted.ids.values()))
+    contacts_link_persons(contact_ids=sorted(upserted.ids.values()))
     return upserted
 
 

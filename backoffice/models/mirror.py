@@ -52,7 +52,7 @@ class Contact(models.Model):
     # differs from this.
     vendor_snapshot = models.JSONField(_("fields at the vendor"), default=dict, blank=True)
     last_synced_at = models.DateTimeField(_("last synced"), null=True, blank=True)
-    # The same human being at other accounts and vendors (backoffice.people links them).
+    # The same human being at other accounts and vendors (backoffice.people.linking links them).
     person = models.ForeignKey(
         "backoffice.Person",
         on_delete=models.SET_NULL,

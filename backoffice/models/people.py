@@ -1,8 +1,8 @@
 """One person across vendors: the contacts of different accounts that are the same human being.
 
 Contacts are linked to a ``Person`` automatically by their match keys (``Contact.email_normalised``
-and ``Contact.phone_e164``, see ``backoffice.people``); staff merge persons and split contacts off
-when the automatic link is wrong.
+and ``Contact.phone_e164``, see ``backoffice.people.linking``); staff merge persons and split
+contacts off when the automatic link is wrong (``backoffice.people.corrections``).
 """
 
 from __future__ import annotations

@@ -6,13 +6,8 @@ import pytest
 from django.contrib.admin.models import LogEntry
 
 from backoffice.models import Contact, Person, User
-from backoffice.people import (
-    LinkSummary,
-    contacts_link_all_persons,
-    contacts_link_persons,
-    contacts_split,
-    persons_merge,
-)
+from backoffice.people.corrections import contacts_split, persons_merge
+from backoffice.people.linking import LinkSummary, contacts_link_all_persons, contacts_link_persons
 from backoffice.services import ApplicationError
 from tests.factories import (
     BonyAccountFactory,

@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from backoffice.admin.actions.base import action_page_context
 from backoffice.models import Contact, Person
-from backoffice.people import contacts_split, persons_merge
+from backoffice.people.corrections import SplitResult, contacts_split, persons_merge
 from backoffice.services import ApplicationError
 
 TEMPLATE = "admin/backoffice/person/confirm_action.html"
@@ -87,55 +87,51 @@ def _confirmation(
     return TemplateResponse(request, TEMPLATE, context)
 
 
-@admin.action(description=_("Merge into one person"), permissions=["manage_persons"])
-def merge_persons(
-    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Person]
-) -> TemplateResponse | None:
-    contacts = Contact.objects.select_related("account").order_by("pk")
-    persons = list(
-        queryset.order_by("pk")
-        .prefetch_related(None)
-        .prefetch_related(Prefetch("contacts", queryset=contacts))[: MERGE_MAX_PERSONS + 1]
-    )
+def _merge_refusal(persons: list[Person]) -> str | None:
+    """Why the selection cannot be merged, if it cannot: too few, or too many for one page."""
     if len(persons) < 2:
-        modeladmin.message_user(
-            request, gettext("Select at least two persons to merge."), messages.WARNING
-        )
-        return None
+        return gettext("Select at least two persons to merge.")
     if len(persons) > MERGE_MAX_PERSONS:
-        modeladmin.message_user(
-            request,
-            gettext("Select at most %(n)d persons to merge at once.") % {"n": MERGE_MAX_PERSONS},
-            messages.WARNING,
+        return gettext("Select at most %(n)d persons to merge at once.") % {"n": MERGE_MAX_PERSONS}
+    return None
+
+
+def _merge_apply(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, persons: list[Person], survivor_id: int
+) -> None:
+    """The confirmed merge, and its outcome as a message."""
+    survivor = next(p for p in persons if p.pk == survivor_id)
+    try:
+        result = persons_merge(
+            persons=persons,
+            survivor=survivor,
+            actor=request.user,  # type: ignore[arg-type]
         )
-        return None
-    if "apply" in request.POST:
-        form = SurvivorForm(request.POST, persons=persons)
-        if form.is_valid():
-            survivor = next(p for p in persons if p.pk == form.cleaned_data["survivor"])
-            try:
-                result = persons_merge(
-                    persons=persons,
-                    survivor=survivor,
-                    actor=request.user,  # type: ignore[arg-type]
-                )
-            except ApplicationError as error:
-                modeladmin.message_user(request, str(error), messages.ERROR)
-                return None
-            modeladmin.message_user(
-                request,
-                format_html(
-                    'Merged {} persons into <a href="{}">{}</a> ({} contacts moved).',
-                    len(result.merged) + 1,
-                    _person_url(result.survivor.pk),
-                    result.survivor,
-                    result.contacts_moved,
-                ),
-                messages.SUCCESS,
-            )
-            return None
-    else:
-        form = SurvivorForm(persons=persons)
+    except ApplicationError as error:
+        modeladmin.message_user(request, str(error), messages.ERROR)
+        return
+    modeladmin.message_user(
+        request,
+        format_html(
+            gettext(
+                'Merged {count} persons into <a href="{url}">{person}</a> ({moved} contacts moved).'
+            ),
+            count=len(result.merged) + 1,
+            url=_person_url(result.survivor.pk),
+            person=result.survivor,
+            moved=result.contacts_moved,
+        ),
+        messages.SUCCESS,
+    )
+
+
+def _merge_confirmation(
+    modeladmin: admin.ModelAdmin,
+    request: HttpRequest,
+    persons: list[Person],
+    form: SurvivorForm,
+) -> TemplateResponse:
+    """The page naming every person merged and each one's contacts, with the choice of survivor."""
     rows = [
         (
             format_html('<a href="{}">#{} {}</a>', _person_url(p.pk), p.pk, p.name),
@@ -164,6 +160,59 @@ def merge_persons(
     )
 
 
+@admin.action(description=_("Merge into one person"), permissions=["manage_persons"])
+def merge_persons(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Person]
+) -> TemplateResponse | None:
+    contacts = Contact.objects.select_related("account").order_by("pk")
+    persons = list(
+        queryset.order_by("pk")
+        .prefetch_related(None)
+        .prefetch_related(Prefetch("contacts", queryset=contacts))[: MERGE_MAX_PERSONS + 1]
+    )
+    if refusal := _merge_refusal(persons):
+        modeladmin.message_user(request, refusal, messages.WARNING)
+        return None
+    if "apply" in request.POST:
+        form = SurvivorForm(request.POST, persons=persons)
+        if form.is_valid():
+            _merge_apply(modeladmin, request, persons, form.cleaned_data["survivor"])
+            return None
+    else:
+        form = SurvivorForm(persons=persons)
+    return _merge_confirmation(modeladmin, request, persons, form)
+
+
+def _split_message(result: SplitResult) -> tuple[SafeString, int]:
+    """The outcome of a split as a message and its level: a warning when anything was skipped."""
+    done = format_html_join(
+        ", ", '<a href="{}">{}</a>', ((_person_url(p.pk), p) for p in result.new_persons)
+    )
+    skipped = format_html_join(
+        "; ", "{} — {}", ((c.display_name, why) for c, why in result.skipped[:10])
+    )
+    if result.contacts_moved:
+        text = format_html(
+            gettext(
+                "Split {count} contacts off into {persons};"
+                " automatic linking will not join them again."
+            ),
+            count=result.contacts_moved,
+            persons=done,
+        )
+    else:
+        text = format_html("{}", gettext("Nothing split."))
+    if result.skipped:
+        text = format_html(
+            gettext("{text} {count} left as they were: {skipped}."),
+            text=text,
+            count=len(result.skipped),
+            skipped=skipped,
+        )
+    level = messages.SUCCESS if result.contacts_moved and not result.skipped else messages.WARNING
+    return text, level
+
+
 @admin.action(description=_("Split from person"), permissions=["manage_persons"])
 def split_from_person(
     modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Contact]
@@ -174,26 +223,7 @@ def split_from_person(
             contacts=list(selection),
             actor=request.user,  # type: ignore[arg-type]
         )
-        done = format_html_join(
-            ", ", '<a href="{}">{}</a>', ((_person_url(p.pk), p) for p in result.new_persons)
-        )
-        skipped = format_html_join(
-            "; ", "{} — {}", ((c.display_name, why) for c, why in result.skipped[:10])
-        )
-        if result.contacts_moved:
-            text = format_html(
-                "Split {} contacts off into {}; automatic linking will not join them again.",
-                result.contacts_moved,
-                done,
-            )
-        else:
-            text = format_html("{}", gettext("Nothing split."))
-        if result.skipped:
-            text = format_html("{} {} left as they were: {}.", text, len(result.skipped), skipped)
-        level = (
-            messages.SUCCESS if result.contacts_moved and not result.skipped else messages.WARNING
-        )
-        modeladmin.message_user(request, text, level)
+        modeladmin.message_user(request, *_split_message(result))
         return None
     count = selection.count()
     rows = [

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from backoffice.people import CHUNK, contacts_link_all_persons
+from backoffice.people.linking import CHUNK, contacts_link_all_persons
 
 
 class Command(BaseCommand):

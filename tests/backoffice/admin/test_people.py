@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from backoffice.models import ChatConversation, Contact, Operation, Person, Ticket
-from backoffice.people import contacts_link_persons
+from backoffice.people.linking import contacts_link_persons
 from tests.backoffice.admin import flow
 from tests.factories import (
     BonyAccountFactory,
