@@ -4,8 +4,8 @@
   or bot) and a past time, blank for now (``FeedRecordForm``).
 - **Skipped**: contacts outside the staff member's accounts, at an inactive account, at another
   vendor, or not at Thulium yet (no customer id).
-- **Sent**: ``POST customers/{id}/feed_records`` with one ``text`` entry under a fresh id per contact
-  (Thulium keeps every entry it is sent under its own id).
+- **Sent**: ``POST customers/{id}/feed_records`` with one ``text`` entry under a fresh id per
+  contact (Thulium keeps every entry it is sent under its own id).
 - **Reconciled**: only our own record of a successful answer tells; otherwise the outcome stays
   unknown for a person.
 - **Mirror**: nothing (the contact history is not mirrored).

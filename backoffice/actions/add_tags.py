@@ -166,7 +166,7 @@ class AddTags(Action):
     name = OperationAction.ADD_TAGS
     permission = "tag_contact"
     target_model = Contact
-    handlers: Sequence[Handler] = (HelpCrunchTags(), BonyTags())
+    handlers = (HelpCrunchTags(), BonyTags())
 
 
 ACTION = register(AddTags())

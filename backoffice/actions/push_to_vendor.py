@@ -199,7 +199,7 @@ class PushToVendor(Action):
     name = OperationAction.PUSH_TO_VENDOR
     permission = "push_contact"
     target_model = Contact
-    handlers: Sequence[Handler] = (HelpCrunchPush(), BonyPush())
+    handlers = (HelpCrunchPush(), BonyPush())
 
 
 ACTION = register(PushToVendor())

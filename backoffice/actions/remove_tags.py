@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 
 from backoffice.actions.add_tags import BonyTags, HelpCrunchTags, tags_enqueue
 from backoffice.models import Contact, OperationAction, User
-from backoffice.operations.action import Action, Handler
+from backoffice.operations.action import Action
 from backoffice.operations.enqueue import Enqueued
 from backoffice.operations.registry import register
 
@@ -30,7 +30,7 @@ class RemoveTags(Action):
     name = OperationAction.REMOVE_TAGS
     permission = "tag_contact"
     target_model = Contact
-    handlers: Sequence[Handler] = (HelpCrunchUntag(), BonyUntag())
+    handlers = (HelpCrunchUntag(), BonyUntag())
 
 
 ACTION = register(RemoveTags())

@@ -323,7 +323,7 @@ class SendMessage(Action):
     name = OperationAction.SEND_MESSAGE
     permission = "send_message"
     target_model = ChatConversation
-    handlers: Sequence[Handler] = (HelpCrunchSend(), BonySend())
+    handlers = (HelpCrunchSend(), BonySend())
 
 
 ACTION = register(SendMessage())

@@ -3,7 +3,8 @@
 - **Parameters**: the chat queue's number (``StartChatForm``).
 - **Skipped**: contacts outside the staff member's accounts, at an inactive account, at another
   vendor, or with neither a Thulium customer id nor an e-mail to find the customer by.
-- **Sent**: ``POST chat_conversations/start`` with the queue, the customer id or e-mail, and the contact's names.
+- **Sent**: ``POST chat_conversations/start`` with the queue, the customer id or e-mail, and
+  the contact's names.
 - **Reconciled**: only our own record of the vendor's answer (its conversation id) tells.
 - **Mirror**: the conversation, open, linked to the contact (``mirror.chats``).
 """

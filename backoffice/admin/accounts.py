@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters
 
 from backoffice.admin.actions.account import sync_from_vendor, test_connection
+from backoffice.admin.actions.base import ActionPermissionsMixin
 from backoffice.admin.actions.selection import ValidSelectionMixin
 from backoffice.admin.operations_link import OperationsLinkMixin
 from backoffice.admin.scoping import AccountScopedAdminMixin
@@ -164,7 +165,11 @@ MANAGE_CREDENTIALS = "backoffice.manage_credentials"
 
 @admin.register(VendorAccount)
 class VendorAccountAdmin(
-    AccountScopedAdminMixin, ValidSelectionMixin, OperationsLinkMixin, admin.ModelAdmin
+    AccountScopedAdminMixin,
+    ActionPermissionsMixin,
+    ValidSelectionMixin,
+    OperationsLinkMixin,
+    admin.ModelAdmin,
 ):
     account_path = "pk"
     form = VendorAccountForm
@@ -278,9 +283,6 @@ class VendorAccountAdmin(
     def last_check_summary(self, obj: VendorAccount) -> str:
         return Truncator(obj.last_check_message).chars(80) or "—"
 
-    def has_test_connection_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("backoffice.test_connection")
-
     @method_decorator(sensitive_post_parameters("new_api_login", "new_api_secret"))
     def changeform_view(
         self,
@@ -292,9 +294,6 @@ class VendorAccountAdmin(
         # A crash while saving an account must not carry the typed credentials into the error
         # report (mailed to ADMINS, or the DEBUG page): Django masks these POST fields there.
         return super().changeform_view(request, object_id, form_url, extra_context)
-
-    def has_sync_from_vendor_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("backoffice.sync_from_vendor")
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
         return {"vendor": Vendor.HELPCRUNCH, **super().get_changeform_initial_data(request)}

@@ -15,6 +15,7 @@ from backoffice.admin.actions import chat as chat_actions
 from backoffice.admin.actions import contact as contact_actions
 from backoffice.admin.actions import people as people_actions
 from backoffice.admin.actions import ticket as ticket_actions
+from backoffice.admin.actions.base import ActionPermissionsMixin
 from backoffice.admin.actions.selection import ValidSelectionMixin
 from backoffice.admin.base import ReadOnlyInline
 from backoffice.admin.operations_link import OperationsLinkMixin
@@ -50,7 +51,11 @@ class TagAdmin(AccountScopedAdminMixin, ValidSelectionMixin, admin.ModelAdmin):
 
 @admin.register(Contact)
 class ContactAdmin(
-    AccountScopedAdminMixin, ValidSelectionMixin, OperationsLinkMixin, admin.ModelAdmin
+    AccountScopedAdminMixin,
+    ActionPermissionsMixin,
+    ValidSelectionMixin,
+    OperationsLinkMixin,
+    admin.ModelAdmin,
 ):
     # Tags beside the name: they are what staff change most, and a wide list beside the side bar
     # and the filters shows its first columns without scrolling.
@@ -92,23 +97,8 @@ class ContactAdmin(
         contact_actions.sync_from_vendor,
     ]
 
-    def has_tag_contact_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("backoffice.tag_contact")
-
-    def has_push_contact_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("backoffice.push_contact")
-
-    def has_add_feed_record_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("backoffice.add_feed_record")
-
-    def has_start_chat_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("backoffice.start_chat")
-
     def has_manage_persons_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("backoffice.manage_persons")
-
-    def has_sync_from_vendor_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("backoffice.sync_from_vendor")
 
     def save_model(self, request: HttpRequest, obj: Contact, form: ModelForm, change: bool) -> None:
         super().save_model(request, obj, form, change)
@@ -156,7 +146,11 @@ class TicketMessageInline(ReadOnlyInline):
 
 @admin.register(Ticket)
 class TicketAdmin(
-    AccountScopedAdminMixin, ValidSelectionMixin, OperationsLinkMixin, admin.ModelAdmin
+    AccountScopedAdminMixin,
+    ActionPermissionsMixin,
+    ValidSelectionMixin,
+    OperationsLinkMixin,
+    admin.ModelAdmin,
 ):
     list_display = ["vendor_id", "subject", "contact", "account", "status", "vendor_updated_at"]
     list_display_links = ["vendor_id", "subject"]
@@ -167,10 +161,7 @@ class TicketAdmin(
     readonly_fields = ["last_synced_at", "vanished_at"]
     inlines = [TicketMessageInline]
     show_full_result_count = False
-    actions = [ticket_actions.reply_to_ticket]
-
-    def has_reply_to_ticket_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("backoffice.reply_to_ticket")
+    actions = [ticket_actions.reply_to_ticket, ticket_actions.refresh_from_vendor]
 
 
 @admin.register(TicketMessage)
@@ -196,7 +187,11 @@ class ChatMessageInline(ReadOnlyInline):
 
 @admin.register(ChatConversation)
 class ChatConversationAdmin(
-    AccountScopedAdminMixin, ValidSelectionMixin, OperationsLinkMixin, admin.ModelAdmin
+    AccountScopedAdminMixin,
+    ActionPermissionsMixin,
+    ValidSelectionMixin,
+    OperationsLinkMixin,
+    admin.ModelAdmin,
 ):
     list_display = ["vendor_id", "account", "contact", "status", "assignee", "last_message_at"]
     list_filter = ["account", "account__vendor", "status", VanishedFilter, PersonOfContactFilter]
@@ -206,10 +201,7 @@ class ChatConversationAdmin(
     readonly_fields = ["last_synced_at", "vanished_at"]
     inlines = [ChatMessageInline]
     show_full_result_count = False
-    actions = [chat_actions.send_message]
-
-    def has_send_message_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("backoffice.send_message")
+    actions = [chat_actions.send_message, chat_actions.refresh_from_vendor]
 
 
 @admin.register(ChatMessage)

@@ -10,7 +10,7 @@ from datetime import datetime
 from django.utils import timezone
 
 from backoffice.mirror.tickets import contact_ids
-from backoffice.mirror.upsert import Upserted, rows_upsert
+from backoffice.mirror.upsert import Upserted, rows_gone_flag, rows_upsert
 from backoffice.models import ChatConversation, ChatMessage, Contact, VendorAccount
 
 CHAT_LIMITS = {"vendor_id": 191, "vendor_status": 64, "assignee": 191}
@@ -132,3 +132,8 @@ def chat_message_record(
         )
     ChatConversation.objects.filter(pk=conversation.pk).update(last_message_at=sent_at)
     return message
+
+
+def chats_vanished_flag(*, conversation_ids: list[int]) -> int:
+    """Conversations whose read by id answered 404: flagged (kept), once."""
+    return rows_gone_flag(ChatConversation, conversation_ids, now=timezone.now())

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from backoffice.mirror.upsert import Counts, Upserted, rows_upsert
+from backoffice.mirror.upsert import Counts, Upserted, rows_gone_flag, rows_upsert
 from backoffice.models import Contact, Tag, VendorAccount
 from backoffice.people.linking import contacts_link_persons
 from connectors.pagination import Malformed
@@ -198,8 +198,4 @@ def contact_vendor_id_set(contact: Contact, vendor_id: str) -> None:
 
 def contacts_vanished_flag(*, contact_ids: list[int]) -> int:
     """Contacts whose read by id answered 404: flagged (kept), once."""
-    if not contact_ids:
-        return 0
-    return Contact.objects.filter(pk__in=contact_ids, vanished_at__isnull=True).update(
-        vanished_at=timezone.now()
-    )
+    return rows_gone_flag(Contact, contact_ids, now=timezone.now())

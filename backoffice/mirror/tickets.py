@@ -13,7 +13,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from backoffice.mirror.upsert import Upserted, rows_upsert
+from backoffice.mirror.upsert import Upserted, rows_gone_flag, rows_upsert
 from backoffice.models import Contact, Ticket, TicketMessage
 
 TICKET_LIMITS = {"vendor_id": 64, "subject": 500, "status": 64}
@@ -133,3 +133,8 @@ def ticket_reply_record(
         author=author,
         sent_at=sent_at or timezone.now(),
     )
+
+
+def tickets_vanished_flag(*, ticket_ids: list[int]) -> int:
+    """Tickets whose read by id answered 404: flagged (kept), once."""
+    return rows_gone_flag(Ticket, ticket_ids, now=timezone.now())

@@ -154,6 +154,14 @@ def rows_vanished_flag(
     return rows.update(vanished_at=now)
 
 
+def rows_gone_flag(model: type[models.Model], pks: list[int], *, now: datetime) -> int:
+    """Rows whose read by id answered 404: flagged vanished (kept), once."""
+    if not pks:
+        return 0
+    rows = model._default_manager.filter(pk__in=pks, vanished_at__isnull=True)
+    return rows.update(vanished_at=now)
+
+
 def too_long(values: Mapping[str, object], limits: Mapping[str, int]) -> str | None:
     """The first of ``limits`` (field: characters) that ``values`` exceed, in words."""
     for name, limit in limits.items():

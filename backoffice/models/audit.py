@@ -79,6 +79,7 @@ class OperationAction(models.TextChoices):
     SEND_MESSAGE = "send_message", _("Send chat message")
     TEST_CONNECTION = "test_connection", _("Test connection")
     SYNC_FROM_VENDOR = "sync_from_vendor", _("Sync from vendor")
+    REFRESH_FROM_VENDOR = "refresh_from_vendor", _("Refresh from vendor")
 
 
 class OperationState(models.TextChoices):

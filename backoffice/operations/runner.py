@@ -29,10 +29,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import ngettext
 
-from backoffice.crypto import CredentialDecryptionError
-from backoffice.models import ApiCall, Operation, OperationAction, OperationState, VendorAccount
 from backoffice.adapters import BaseUrlRefused, MissingCredentials, vendor_client_build
-from backoffice.operations.dispatch import operations_dispatch
+from backoffice.crypto import CredentialDecryptionError
+from backoffice.models import ApiCall, Operation, OperationState, VendorAccount
 from backoffice.operations.action import (
     Action,
     Done,
@@ -43,8 +42,9 @@ from backoffice.operations.action import (
     Unfinished,
     describe_error,
 )
-from backoffice.operations.registry import action_for
+from backoffice.operations.dispatch import operations_dispatch
 from backoffice.operations.ratelimit import RateDeferred, RateLimiterHook, rate_limit_pause
+from backoffice.operations.registry import action_for
 from backoffice.operations.retry import retry_delay
 from connectors.errors import RateLimited, TransportError, VendorError
 from connectors.transport import CallRecord, CallStart, Hooks

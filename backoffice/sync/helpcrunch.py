@@ -34,7 +34,7 @@ from connectors.helpcrunch import (
     HelpCrunchCustomer,
     HelpCrunchMessage,
 )
-from connectors.pagination import Page
+from connectors.pagination import Malformed, Page
 
 Resource = SyncCursor.Resource
 Status = ChatConversation.Status
@@ -185,17 +185,27 @@ class HelpCrunchSync:
         )
 
     def _messages(self, chat_id: str) -> list[HelpCrunchMessage]:
-        """Every message of the chat, newest first, page after page. Messages that cannot be
-        read are recorded and skipped."""
-        found: list[HelpCrunchMessage] = []
-        offset = 0
-        while True:
-            page = self.client.chat_messages_page(chat_id, offset=offset)
-            found.extend(page.items)
-            self.run.count("chat_messages", self.run.skipped("chat_messages", page.malformed))
-            if page.is_last:
-                return found
-            offset = page.next_offset
+        """Every message of the chat; those that cannot be read are recorded and skipped."""
+        found, malformed = chat_messages_read(self.client, chat_id)
+        self.run.count("chat_messages", self.run.skipped("chat_messages", malformed))
+        return found
+
+
+def chat_messages_read(
+    client: HelpCrunchClient, chat_id: str
+) -> tuple[list[HelpCrunchMessage], list[Malformed]]:
+    """Every message of the chat, newest first, page after page, and those that could not be
+    read."""
+    found: list[HelpCrunchMessage] = []
+    malformed: list[Malformed] = []
+    offset = 0
+    while True:
+        page = client.chat_messages_page(chat_id, offset=offset)
+        found.extend(page.items)
+        malformed.extend(page.malformed)
+        if page.is_last:
+            return found, malformed
+        offset = page.next_offset
 
 
 def chat_messages_store(

@@ -4,14 +4,15 @@ Django's documented pattern for actions with an intermediate page: the action re
 that re-posts the selection (``_selected_action``, ``select_across``, ``action``) to the same
 changelist URL (so its filters still apply); the second post, carrying ``apply``, validates the
 form and hands the selection and the cleaned form to the action's service
-(``backoffice.actions``), which queues one ``Operation`` per fitting row. Returning None sends the staff member back to
-the changelist, where ``message_user`` says what was queued and what was skipped, with links.
+(``backoffice.actions``), which queues one ``Operation`` per fitting row. Returning None sends
+the staff member back to the changelist, where ``message_user`` says what was queued and what
+was skipped, with links.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -20,12 +21,17 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.functional import Promise
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.text import capfirst
 
-from backoffice.models import VendorAccount
+from backoffice.models import User, VendorAccount
 from backoffice.operations.enqueue import Enqueued, Skipped
+from backoffice.operations.registry import ACTIONS
 
 TEMPLATE = "admin/backoffice/action_form.html"
 SKIPPED_SHOWN = 10
@@ -67,10 +73,10 @@ def skipped_html(skipped: list[Skipped]) -> SafeString:
 
 
 # What was queued, as (singular, plural): "Queued 1 reply", "Queued 25 replies".
-Noun = tuple[str, str]
+Noun = tuple[str | Promise, str | Promise]
 
 
-def _counted(noun: Noun, count: int) -> str:
+def _counted(noun: Noun, count: int) -> str | Promise:
     return noun[0] if count == 1 else noun[1]
 
 
@@ -156,3 +162,39 @@ def intermediate_action(
     }
     request.current_app = modeladmin.admin_site.name
     return TemplateResponse(request, TEMPLATE, context)
+
+
+class ActionPermissionsMixin:
+    """``has_<codename>_permission`` for the permission of every registered action, as Django's
+    ``@admin.action(permissions=[...])`` asks of its ``ModelAdmin``: each action names its
+    permission once, in its module (``Action.permission``)."""
+
+    def __getattr__(self, name: str) -> Callable[[HttpRequest], bool]:
+        codename = name.removeprefix("has_").removesuffix("_permission")
+        if name.startswith("has_") and any(a.permission == codename for a in ACTIONS.values()):
+
+            def has_permission(request: HttpRequest) -> bool:
+                return bool(request.user.has_perm(f"backoffice.{codename}"))
+
+            return has_permission
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+
+def formless_action(
+    *,
+    name: str,
+    description: _StrOrPromise,
+    permission: str,
+    noun: Noun,
+    submit: Callable[[User, QuerySet[Any]], Enqueued],
+) -> Callable[[admin.ModelAdmin, HttpRequest, QuerySet[Any]], None]:
+    """An admin action with nothing to ask first: the selection goes straight to ``submit`` (the
+    action's service, with the staff member), and the changelist says what was queued."""
+
+    def action(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        user: User = request.user  # type: ignore[assignment]
+        targets = queryset.order_by().prefetch_related(None).select_related("account")
+        report(modeladmin, request, submit(user, targets), noun)
+
+    action.__name__ = name
+    return admin.action(description=description, permissions=[permission])(action)

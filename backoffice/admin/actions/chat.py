@@ -11,8 +11,9 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.actions import refresh_from_vendor as refresh
 from backoffice.actions import send_message as send
-from backoffice.admin.actions.base import intermediate_action
+from backoffice.admin.actions.base import formless_action, intermediate_action
 from backoffice.models import ChatConversation, User
 from backoffice.operations.enqueue import Enqueued
 
@@ -45,3 +46,12 @@ def send_message(
             )
         ),
     )
+
+
+refresh_from_vendor = formless_action(
+    name="refresh_from_vendor",
+    description=_("Refresh from the vendor"),
+    permission=refresh.ACTION.permission,
+    noun=(_("chat refresh"), _("chat refreshes")),
+    submit=lambda user, records: refresh.refresh_from_vendor_enqueue(actor=user, records=records),
+)

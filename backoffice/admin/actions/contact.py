@@ -21,8 +21,8 @@ from django.utils.translation import gettext_lazy as _
 from backoffice.actions import add_feed_record as feed
 from backoffice.actions import add_tags as tagging
 from backoffice.actions import push_to_vendor as pushing
-from backoffice.actions import start_chat as chat_start
 from backoffice.actions import remove_tags as untagging
+from backoffice.actions import start_chat as chat_start
 from backoffice.actions import sync_from_vendor as sync
 from backoffice.admin.actions.base import intermediate_action, report
 from backoffice.models import Contact, Tag, User

@@ -12,8 +12,9 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from backoffice.actions import refresh_from_vendor as refresh
 from backoffice.actions import reply_to_ticket as reply
-from backoffice.admin.actions.base import intermediate_action
+from backoffice.admin.actions.base import formless_action, intermediate_action
 from backoffice.models import AgentIdentity, Ticket, User, VendorAccount
 from backoffice.operations.enqueue import Enqueued
 
@@ -70,3 +71,12 @@ def reply_to_ticket(
         submit=submit,
         intro=_reply_intro(user, queryset),
     )
+
+
+refresh_from_vendor = formless_action(
+    name="refresh_from_vendor",
+    description=_("Refresh from the vendor"),
+    permission=refresh.ACTION.permission,
+    noun=(_("ticket refresh"), _("ticket refreshes")),
+    submit=lambda user, records: refresh.refresh_from_vendor_enqueue(actor=user, records=records),
+)
