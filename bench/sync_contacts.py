@@ -40,9 +40,9 @@ def sync_contacts(account: Any, *, full: bool) -> Timed:
     (``customers``) are done; the timing covers every run, the operation's own writes included."""
     from django.db import connection
 
+    from backoffice.actions.sync_from_vendor import account_syncs_enqueue
     from backoffice.models import ApiCall, Operation
     from backoffice.operations.runner import operation_run
-    from backoffice.actions.sync_from_vendor import account_syncs_enqueue
 
     Operation.objects.filter(account=account).update(state="dismissed")  # the last one, if any
     (operation_id,) = account_syncs_enqueue(actor=None, accounts=[account], full=full).operation_ids

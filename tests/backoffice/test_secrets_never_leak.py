@@ -38,6 +38,7 @@ from django_q.conf import Conf
 from django_q.signing import SignedPackage
 from picklefield.fields import dbsafe_decode
 
+from backoffice.adapters import vendor_client_build
 from backoffice.compression import decompress_text
 from backoffice.models import (
     ChatConversation,
@@ -49,7 +50,6 @@ from backoffice.models import (
     VendorAccount,
 )
 from backoffice.operations import runner
-from backoffice.adapters import vendor_client_build
 from connectors.sandbox.seed import (
     BONY_CONTACT_ID,
     HELPCRUNCH_AGENT_ID,

@@ -11,6 +11,7 @@ from django.db.models import ForeignKey, Model
 from django.test import Client
 from django.urls import reverse
 
+from backoffice.actions.sync_from_vendor import account_syncs_enqueue
 from backoffice.admin.scoping import AccountScopedAdminMixin
 from backoffice.models import (
     AgentIdentity,
@@ -30,7 +31,6 @@ from backoffice.models import (
 from backoffice.operations.enqueue import operations_enqueue, operations_retry
 from backoffice.roles import AUDITOR, INTEGRATION_ADMIN, SUPPORT_AGENT, SUPPORT_LEAD
 from backoffice.scoping import queryset_in_accounts, vendor_accounts_visible_to
-from backoffice.actions.sync_from_vendor import account_syncs_enqueue
 from connectors.sandbox.seed import BONY_CONTACT_ID
 from connectors.sandbox.testing import SandboxHandle
 from tests.backoffice.admin.flow import apply, changelist, messages, role_client

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from backoffice.actions.push_to_vendor import bony_fields, changed_fields
 from backoffice.models import (
     AgentIdentity,
     ChatConversation,
@@ -17,7 +18,6 @@ from backoffice.models import (
     User,
     VendorAccount,
 )
-from backoffice.actions.push_to_vendor import bony_fields, changed_fields
 from connectors.sandbox.seed import (
     BONY_CONTACT_ID,
     BONY_VIBER_CONTACT_ID,

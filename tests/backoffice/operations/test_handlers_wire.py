@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 import responses
 
+from backoffice.actions.push_to_vendor import bony_fields, changed_fields, helpcrunch_fields
 from backoffice.models import (
     BonyChannelKind,
     ChatConversation,
@@ -20,7 +21,6 @@ from backoffice.models import (
     VendorAccount,
 )
 from backoffice.operations.enqueue import SkipTarget, operations_enqueue
-from backoffice.actions.push_to_vendor import bony_fields, changed_fields, helpcrunch_fields
 from tests.backoffice.operations import assert_audited, assert_no_secret, basic, enqueue_one
 from tests.factories import (
     BonyAccountFactory,

@@ -122,8 +122,8 @@ def test_it_syncs_an_account_in_a_real_cluster(
     sandbox: SandboxHandle,
     helpcrunch_sandbox: VendorAccount,
 ) -> None:
-    from backoffice.models import ChatMessage, Contact
     from backoffice.actions.sync_from_vendor import account_syncs_enqueue
+    from backoffice.models import ChatMessage, Contact
 
     monkeypatch.setattr(Conf, "SYNC", False)
     sandbox.set_limits(helpcrunch=0)

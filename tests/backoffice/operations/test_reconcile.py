@@ -13,6 +13,7 @@ from django.db import models
 from django.utils import timezone
 
 from backoffice import tasks
+from backoffice.actions.push_to_vendor import bony_fields, changed_fields
 from backoffice.models import (
     ApiCall,
     ChatConversation,
@@ -25,7 +26,6 @@ from backoffice.models import (
 )
 from backoffice.operations import enqueue, runner
 from backoffice.operations.dispatch import operations_sweep
-from backoffice.actions.push_to_vendor import bony_fields, changed_fields
 from connectors.sandbox.seed import (
     BONY_CONTACT_ID,
     HELPCRUNCH_AGENT_ID,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from backoffice.models import Operation, User, VendorAccount
 from backoffice.actions.sync_from_vendor import account_syncs_enqueue
+from backoffice.models import Operation, User, VendorAccount
 
 
 def sync(account: VendorAccount, *, full: bool = False, actor: User | None = None) -> Operation:

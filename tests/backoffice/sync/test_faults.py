@@ -11,6 +11,7 @@ import responses
 from django.utils import timezone
 from django_q.conf import Conf
 
+from backoffice.actions.sync_from_vendor import account_syncs_enqueue
 from backoffice.models import (
     ApiCall,
     ChatConversation,
@@ -22,7 +23,6 @@ from backoffice.models import (
 )
 from backoffice.operations.dispatch import operations_sweep
 from backoffice.operations.runner import operation_run
-from backoffice.actions.sync_from_vendor import account_syncs_enqueue
 from connectors.sandbox.testing import SandboxHandle
 from tests.backoffice.sync import sync
 from tests.factories import HelpCrunchAccountFactory

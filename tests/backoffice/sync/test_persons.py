@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from backoffice.models import Contact, Person, VendorAccount
 from backoffice.actions.sync_from_vendor import account_syncs_enqueue
+from backoffice.models import Contact, Person, VendorAccount
 from connectors.sandbox.seed_data import SHARED_PEOPLE
 from connectors.sandbox.testing import SandboxHandle
 from tests.backoffice.sync import sync

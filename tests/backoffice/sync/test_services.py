@@ -10,9 +10,9 @@ from django_q.conf import Conf
 from django_q.models import Schedule
 
 from backoffice import tasks
+from backoffice.actions.sync_from_vendor import ALREADY_SYNCING, account_syncs_enqueue
 from backoffice.models import Contact, Operation, VendorAccount
 from backoffice.operations.enqueue import operations_retry
-from backoffice.actions.sync_from_vendor import ALREADY_SYNCING, account_syncs_enqueue
 from backoffice.sync.schedule import schedule_name
 from connectors.sandbox.testing import SandboxHandle
 from tests.factories import BonyAccountFactory, HelpCrunchAccountFactory
