@@ -40,7 +40,7 @@ def contact_row(contact: BonyContact) -> ContactRow:
         email=standard["email"],
         phone=standard["phone"],
         custom_fields=custom,
-        # The shape a push compares with (operations.handlers.contacts.bony_fields).
+        # The shape a push compares with (actions.push_to_vendor.bony_fields).
         snapshot={**standard, **custom},
         tags=tuple((name, "") for name in dict.fromkeys(contact.tags) if name),
     )

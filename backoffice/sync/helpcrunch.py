@@ -77,7 +77,7 @@ def customer_row(customer: HelpCrunchCustomer) -> ContactRow:
             tags.append((str(tag["name"]), str(tag.get("color") or "")))
         elif isinstance(tag, str) and tag:
             tags.append((tag, ""))
-    # The shape a push compares with (operations.handlers.contacts.helpcrunch_fields).
+    # The shape a push compares with (actions.push_to_vendor.helpcrunch_fields).
     snapshot: dict[str, Any] = {
         "name": name,
         "email": customer.email or "",
