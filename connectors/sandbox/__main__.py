@@ -40,6 +40,17 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         description="In-memory simulator of Thulium, HelpCrunch and Bony.chat. Vendors live under "
         "/thulium/api/, /helpcrunch/v1/ and /bony/api/v1/; control under /_sandbox/.",
     )
+    # In this order, which is the order ``--help`` lists them in.
+    _add_server_arguments(parser)
+    _add_credential_arguments(parser)
+    _add_rate_limit_arguments(parser)
+    _add_fault_arguments(parser)
+    parser.add_argument("--quiet", action="store_true", help="no log line per request")
+    return parser.parse_args(argv)
+
+
+def _add_server_arguments(parser: argparse.ArgumentParser) -> None:
+    """Where the sandbox listens, and what it generates."""
     add = parser.add_argument
     add("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     add("--port", type=int, default=8900, help="port (default 8900; 0 picks a free one)")
@@ -52,6 +63,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         metavar="N",
         help=f"contacts per vendor and channel, as many tickets and chats ({DEFAULT_CONTACTS})",
     )
+
+
+def _add_credential_arguments(parser: argparse.ArgumentParser) -> None:
+    """Credentials each vendor accepts beside the built-in sandbox ones."""
+    add = parser.add_argument
     add(
         "--thulium-user",
         type=_thulium_user,
@@ -75,6 +91,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         metavar="TOKEN[:viber]",
         help="an extra Bony channel (sandbox and sandbox-viber always exist)",
     )
+
+
+def _add_rate_limit_arguments(parser: argparse.ArgumentParser) -> None:
+    """Each vendor's own rate limit, per credential and window."""
+    add = parser.add_argument
     for vendor, default in DEFAULT_LIMITS.items():
         add(
             f"--{vendor}-rate",
@@ -90,6 +111,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         metavar="SECONDS",
         help=f"rate-limit window (default {DEFAULT_WINDOW:g})",
     )
+
+
+def _add_fault_arguments(parser: argparse.ArgumentParser) -> None:
+    """The faults rolled for each request: errors, dropped connections, 429s, slow answers."""
+    add = parser.add_argument
     add(
         "--error-rate",
         type=_probability,
@@ -134,8 +160,6 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="share of requests answered late",
     )
     add("--slow-seconds", type=float, default=5.0, metavar="SECONDS", help="how late (default 5)")
-    add("--quiet", action="store_true", help="no log line per request")
-    return parser.parse_args(argv)
 
 
 def options_from(args: argparse.Namespace) -> SandboxOptions:

@@ -39,7 +39,7 @@ from connectors.sandbox.bony import contact_json
 from connectors.sandbox.core import Sandbox
 from connectors.sandbox.faults import VENDORS, FaultRates, rates_from_json, scripted_from_json
 from connectors.sandbox.helpcrunch import HelpCrunchApi
-from connectors.sandbox.thulium import (
+from connectors.sandbox.thulium_json import (
     local_time,
     serialize_conversation,
     serialize_customer,
