@@ -43,7 +43,7 @@ from backoffice.operations.action import (
 from backoffice.operations.enqueue import Enqueued, operations_enqueue
 from backoffice.operations.registry import register
 from backoffice.vendors import Vendor
-from connectors.types import FeedMessage
+from connectors.types.thulium import FeedMessage
 
 # Thulium publishes no limit on a contact-history entry; it is a chat line, not a document.
 FEED_MESSAGE_MAX_CHARS = 10_000

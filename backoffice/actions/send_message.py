@@ -50,7 +50,7 @@ from backoffice.operations.action import (
 from backoffice.operations.enqueue import Enqueued, operations_enqueue
 from backoffice.operations.registry import register
 from backoffice.vendors import Vendor
-from connectors.types import HelpCrunchMessage
+from connectors.types.helpcrunch import HelpCrunchMessage
 
 CLOCK_SKEW = timedelta(minutes=2)
 
