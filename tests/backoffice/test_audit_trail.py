@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from backoffice.models import ApiCall, AuditTrailIsAppendOnly, Operation, audit_retention
-from backoffice.operations.runner import AuditHooks, _close_interrupted
+from backoffice.operations.audit_hooks import AuditHooks, close_interrupted
 from connectors.transport import CallRecord, CallStart
 from tests.factories import ApiCallFactory, OperationFactory, UserFactory
 
@@ -130,7 +130,7 @@ def test_it_keeps_a_call_closed_by_another_run_and_logs_the_late_outcome(
         started_at=datetime.now(UTC),
     )
     hooks.before_send(start)
-    _close_interrupted(operation)
+    close_interrupted(operation)
     record = CallRecord(
         **vars(start),
         status=200,
@@ -141,7 +141,7 @@ def test_it_keeps_a_call_closed_by_another_run_and_logs_the_late_outcome(
         error=None,
     )
 
-    with caplog.at_level(logging.WARNING, logger="backoffice.operations.runner"):
+    with caplog.at_level(logging.WARNING, logger="backoffice.operations.audit_hooks"):
         hooks.recorder(record)
 
     call = ApiCall.objects.get()

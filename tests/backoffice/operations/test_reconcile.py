@@ -24,7 +24,7 @@ from backoffice.models import (
     User,
     VendorAccount,
 )
-from backoffice.operations import enqueue, runner
+from backoffice.operations import audit_hooks, enqueue
 from backoffice.operations.dispatch import operations_sweep
 from connectors.sandbox.seed import (
     BONY_CONTACT_ID,
@@ -69,20 +69,20 @@ def _killed(monkeypatch: pytest.MonkeyPatch, when: str) -> None:
     """Kill the worker during its request: ``before_send`` (row written, nothing sent),
     ``answered`` (the vendor answered, the answer not recorded yet) or ``recorded`` (the answer
     recorded on the ApiCall, the operation not finished yet)."""
-    before_send, recorder = runner.AuditHooks.before_send, runner.AuditHooks.recorder
+    before_send, recorder = audit_hooks.AuditHooks.before_send, audit_hooks.AuditHooks.recorder
 
-    def dying_before_send(self: runner.AuditHooks, start: CallStart) -> None:
+    def dying_before_send(self: audit_hooks.AuditHooks, start: CallStart) -> None:
         before_send(self, start)
         if when == "before_send":
             raise WorkerDied
 
-    def dying_recorder(self: runner.AuditHooks, record: CallRecord) -> None:
+    def dying_recorder(self: audit_hooks.AuditHooks, record: CallRecord) -> None:
         if when == "recorded":
             recorder(self, record)
         raise WorkerDied
 
-    monkeypatch.setattr(runner.AuditHooks, "before_send", dying_before_send)
-    monkeypatch.setattr(runner.AuditHooks, "recorder", dying_recorder)
+    monkeypatch.setattr(audit_hooks.AuditHooks, "before_send", dying_before_send)
+    monkeypatch.setattr(audit_hooks.AuditHooks, "recorder", dying_recorder)
 
 
 def _crash(monkeypatch: pytest.MonkeyPatch, op: Operation, when: str) -> None:

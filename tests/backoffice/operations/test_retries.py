@@ -14,7 +14,7 @@ from backoffice import tasks
 from backoffice.models import ApiCall, Operation, RateBucket, User, VendorAccount
 from backoffice.operations import enqueue
 from backoffice.operations.dispatch import operations_sweep
-from backoffice.operations.retry import retry_delay
+from backoffice.operations.outcome import retry_delay
 from connectors.sandbox.seed import (
     BONY_CONTACT_ID,
     HELPCRUNCH_CHAT_ID,
