@@ -87,12 +87,12 @@ def changed_fields(current: dict[str, Any], snapshot: dict[str, Any]) -> dict[st
 
 
 def push_fields(contact: Contact) -> dict[str, Any]:
-    """The vendor fields that differ from what the vendor last had (``vendor_snapshot``)."""
-    if contact.account.vendor == Vendor.BONY:
-        current = bony_fields(contact)
-    else:
-        current = helpcrunch_fields(contact)
-    return changed_fields(current, contact.vendor_snapshot or {})
+    """The vendor fields that differ from what the vendor last had (``vendor_snapshot``), in
+    the shape of the contact's vendor (its handler's ``fields``)."""
+    handler = ACTION.handler(contact.account.vendor)
+    if not isinstance(handler, HelpCrunchPush | BonyPush):
+        return {}
+    return changed_fields(handler.fields(contact), contact.vendor_snapshot or {})
 
 
 def push_refusal(fields: dict[str, Any]) -> str | None:
@@ -121,6 +121,7 @@ def push_request(contact: Contact) -> dict[str, Any]:
 
 class HelpCrunchPush(Handler):
     vendor = Vendor.HELPCRUNCH
+    fields = staticmethod(helpcrunch_fields)
 
     def skip_reason(self, target: Any) -> str | None:
         if target.vendor_id:
@@ -144,6 +145,7 @@ def _ordered(fields: dict[str, Any]) -> dict[str, Any]:
 class BonyPush(Handler):
     vendor = Vendor.BONY
     can_reconcile = True  # a lookup by e-mail or phone finds a contact that was created
+    fields = staticmethod(bony_fields)
 
     def perform(self, run: Run) -> Done:
         contact: Contact = run.target

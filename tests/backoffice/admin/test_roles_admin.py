@@ -70,8 +70,8 @@ OFFERED: dict[str, dict[type[Model], set[str]]] = {
     SUPPORT_LEAD: {
         Contact: CONTACT_AGENT | {"push_to_vendor", "split_from_person", "sync_from_vendor"},
         Person: {"merge_persons"},
-        Ticket: {"reply_to_ticket"},
-        ChatConversation: {"send_message"},
+        Ticket: {"reply_to_ticket", "refresh_from_vendor"},
+        ChatConversation: {"send_message", "refresh_from_vendor"},
         Operation: {"retry_operations", "dismiss_operations"},
         VendorAccount: {"sync_from_vendor"},
         AgentIdentity: set(),
