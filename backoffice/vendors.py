@@ -77,15 +77,29 @@ def base_url_problem(vendor: str, url: str, *, allow_loopback: bool) -> str | No
         return str(_("The base URL may not contain spaces, control characters or backslashes."))
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
+    problem = _form_problem(url, parts)
+    if problem is not None:
+        return problem
+    if allow_loopback and is_loopback(host) and parts.scheme in ("http", "https"):
+        return None
+    return _vendor_host_problem(vendor, parts, host)
+
+
+def _form_problem(url: str, parts: SplitResult) -> str | None:
+    """What no base URL may carry, loopback or not: credentials, a query or fragment, or a port
+    that is not a number."""
     if "@" in parts.netloc:
         return str(_("Put credentials in the credential fields, not in the URL."))
     if parts.query or parts.fragment or url.endswith(("?", "#")):
         return str(_("The base URL takes no query string or fragment."))
-    port = _port(parts)
-    if port == "invalid":
+    if _port(parts) == "invalid":
         return str(_("The base URL's port is not a number from 1 to 65535."))
-    if allow_loopback and is_loopback(host) and parts.scheme in ("http", "https"):
-        return None
+    return None
+
+
+def _vendor_host_problem(vendor: str, parts: SplitResult, host: str) -> str | None:
+    """What a URL that is not the allowed loopback must be: https, on the default port, to one of
+    the vendor's hosts named plainly."""
     if parts.scheme != "https":
         return str(_("Vendor URLs must use https."))
     if not host.isascii():
@@ -98,6 +112,6 @@ def base_url_problem(vendor: str, url: str, *, allow_loopback: bool) -> str | No
             _("%(vendor)s accounts must point at %(hosts)s.")
             % {"vendor": Vendor(vendor).label, "hosts": ", ".join(profile.allowed_hosts)}
         )
-    if port not in (None, 443):
+    if _port(parts) not in (None, 443):
         return str(_("Vendor URLs use the https port (443); leave the port out."))
     return None

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from _audit_scale_sql import CALLS_SQL, OPERATIONS_SQL, SYNC_CALLS_SQL, SYNC_SQL
+
 ACCOUNTS = 8
 CONTACTS = 40_000
 PERSONS = 20_000  # two contacts each (the first 2 x PERSONS contacts)
@@ -144,11 +146,6 @@ class Built:
     person_id: int
 
 
-# An operation's account is its contact's (i % 8, the multiplier being 1 modulo 8); its action
-# and requester are taken from i / 8 and outcomes are random (seeded), so that every account has
-# every action, requester and outcome.
-
-
 def seed_django_rows() -> dict[str, int]:
     """Accounts, staff and contacts through the ORM (small tables); returns their first ids."""
     from django.contrib.auth.models import Group
@@ -206,91 +203,6 @@ def seed_django_rows() -> dict[str, int]:
     }
 
 
-OPERATIONS_SQL = """
-INSERT INTO backoffice_operation (
-    id, group_id, actor_id, action, account_id, target_type_id, target_id, target_label, params,
-    state, attempts, next_attempt_at, last_error, result, dispatched_at, lease_until,
-    needs_reconcile, created_at, updated_at, finished_at)
-SELECT i, md5('g' || (i / 500))::uuid, %(actor0)s + i / 8 %% %(actors)s,
-    (ARRAY['add_tags', 'remove_tags', 'push_to_vendor', 'add_feed_record'])[1 + i / 8 %% 4],
-    %(account0)s + k %% %(accounts)s, %(contact_type)s, %(contact0)s + k,
-    (%(first)s::text[])[1 + k / 2 %% %(nfirst)s] || ' '
-        || (%(last)s::text[])[1 + k / 6 %% %(nlast)s] || ' · Bench Thulium ' || k %% %(accounts)s,
-    '{"tags": [{"name": "vip"}]}'::jsonb,
-    CASE WHEN r < 95 THEN 'succeeded' WHEN r < 97 THEN 'failed' WHEN r < 98 THEN 'unknown'
-         ELSE 'dismissed' END,
-    1, NULL, CASE WHEN r BETWEEN 95 AND 96 THEN 'Phone number has an invalid format' ELSE '' END,
-    NULL, at, NULL, false, at, at + interval '5 seconds', at + interval '5 seconds'
-FROM (
-    SELECT i, (i * 2654435761) %% %(contacts)s AS k, floor(random() * 100)::int AS r,
-        %(start)s::timestamptz + (i - 1) * (interval '365 days' / %(operations)s) AS at
-    FROM generate_series(%(low)s::bigint, %(high)s::bigint) AS i
-) AS g
-"""
-
-CALLS_SQL = """
-INSERT INTO backoffice_apicall (
-    id, operation_id, account_id, method, url, request_headers, request_body, status_code,
-    response_headers, response_body, vendor_request_id, duration_ms, error_class, error_message,
-    state, idempotent, started_at, finished_at)
-SELECT j, op, %(account0)s + k %% %(accounts)s,
-    (ARRAY['PUT', 'DELETE', 'PUT', 'POST'])[1 + op / 8 %% 4],
-    'https://bench' || k %% %(accounts)s || '.thulium.com/api/customers/' || (700000 + k)
-        || (ARRAY['/tags', '/tags', '', '/feed'])[1 + op / 8 %% 4],
-    %(request_headers)s, p.request, status,
-    CASE WHEN status IS NULL THEN %(no_headers)s ELSE p.headers END,
-    CASE WHEN status IS NULL THEN ''::bytea WHEN status >= 400
-         THEN (%(error_bodies)s::bytea[])[1 + e] ELSE p.response END,
-    CASE WHEN status IS NULL THEN '' ELSE md5(j::text)::uuid::text END,
-    50 + (j * 31) %% 900,
-    CASE WHEN status IS NULL THEN 'Timeout' WHEN status = 429 THEN 'RateLimited'
-         WHEN status >= 500 THEN 'VendorError' WHEN status >= 400 THEN 'VendorRefused'
-         ELSE '' END,
-    CASE WHEN status IS NULL OR status >= 400 THEN
-        CASE WHEN e = 1 THEN 'Customer ' || (700000 + k) || ' not found'
-             ELSE (%(errors)s::text[])[1 + e] END
-    ELSE '' END,
-    CASE WHEN j > %(rows)s - 5 THEN 'in_flight' ELSE 'done' END,
-    op / 8 %% 4 <> 3, at, at + (50 + (j * 31) %% 900) * interval '1 millisecond'
-FROM (
-    SELECT j, op, (op * 2654435761) %% %(contacts)s AS k,
-        %(start)s::timestamptz + (j - 1) * (interval '365 days' / %(rows)s) AS at,
-        CASE WHEN r < 950 THEN CASE WHEN r %% 10 = 0 THEN 201 ELSE 200 END
-             WHEN r < 965 THEN 422 WHEN r < 970 THEN 404 WHEN r < 980 THEN 429
-             WHEN r < 990 THEN 500 WHEN r < 995 THEN 503 END AS status,
-        CASE WHEN r < 965 THEN 0 WHEN r < 970 THEN 1 WHEN r < 980 THEN 2 WHEN r < 990 THEN 3
-             WHEN r < 995 THEN 4 ELSE 5 END AS e,
-        (j * 104729) %% %(pool)s AS body
-    FROM (
-        SELECT j, 1 + (j - 1) * %(operations)s / %(rows)s AS op, floor(random() * 1000)::int AS r
-        FROM generate_series(%(low)s::bigint, %(high)s::bigint) AS j
-    ) AS n
-) AS g
-JOIN bench_body_pool AS p ON p.n = g.body
-"""
-
-SYNC_SQL = """
-INSERT INTO backoffice_operation (
-    id, group_id, actor_id, action, account_id, target_type_id, target_id, target_label, params,
-    state, attempts, last_error, dispatched_at, needs_reconcile, created_at, updated_at,
-    finished_at)
-VALUES (%(operations)s + 1, NULL, NULL, 'sync_from_vendor', %(account0)s, NULL, NULL,
-    'Bench Thulium 0', '{}'::jsonb, 'succeeded', 1, '', %(at)s, false, %(at)s, %(at)s, %(at)s)
-"""
-
-SYNC_CALLS_SQL = """
-INSERT INTO backoffice_apicall (
-    id, operation_id, account_id, method, url, request_headers, request_body, status_code,
-    response_headers, response_body, vendor_request_id, duration_ms, error_class, error_message,
-    state, idempotent, started_at, finished_at)
-SELECT %(rows)s + s, %(operations)s + 1, %(account0)s, 'GET',
-    'https://bench0.thulium.com/api/customers?page=' || s || '&limit=100', %(request_headers)s,
-    ''::bytea, 200, p.headers, p.response, md5('s' || s)::uuid::text, 120,
-    '', '', 'done', true, %(at)s + s * interval '1 second', %(at)s + s * interval '1 second'
-FROM generate_series(1, %(sync_calls)s) AS s JOIN bench_body_pool AS p ON p.n = s
-"""
-
-
 def _secondary_indexes(cursor: Any) -> list[tuple[str, str]]:
     cursor.execute(
         """SELECT i.indexname, i.indexdef FROM pg_indexes AS i
@@ -303,14 +215,34 @@ def _secondary_indexes(cursor: Any) -> list[tuple[str, str]]:
 
 def build(*, rows: int, operations: int, say: Any) -> Built:
     """Fill the bench's (migrated, empty) database."""
-    from django.contrib.contenttypes.models import ContentType
     from django.db import connection
-
-    from backoffice.models import Contact
 
     started = time.perf_counter()
     first = seed_django_rows()
-    params: dict[str, Any] = {
+    params = _sql_params(rows=rows, operations=operations, first=first)
+    with connection.cursor() as cursor:
+        indexes = _prepare(cursor)
+        _generate(cursor, params, say=say, started=started)
+        _finish(cursor, indexes, say=say)
+    return Built(
+        rows=rows + SYNC_CALLS,
+        operations=operations + 1,
+        seconds=time.perf_counter() - started,
+        first_account=first["account"],
+        scoped_account=first["account"],
+        sync_operation=operations + 1,
+        person_id=first["person"],
+    )
+
+
+def _sql_params(*, rows: int, operations: int, first: dict[str, int]) -> dict[str, Any]:
+    """The parameters of the generating SQL (``_audit_scale_sql``): sizes, the first ids of
+    the ORM's rows, the names and the stored headers and error bodies."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from backoffice.models import Contact
+
+    return {
         "rows": rows,
         "operations": operations,
         "accounts": ACCOUNTS,
@@ -339,48 +271,52 @@ def build(*, rows: int, operations: int, say: Any) -> Built:
         "error_bodies": error_bodies(),
         "errors": CALL_ERRORS,
     }
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "CREATE TABLE bench_body_pool (n int PRIMARY KEY, request bytea, response bytea,"
-            " headers bytea)"
-        )
-        cursor.executemany("INSERT INTO bench_body_pool VALUES (%s, %s, %s, %s)", stored_pool())
-        indexes = _secondary_indexes(cursor)
-        for name, _ in indexes:
-            cursor.execute(f'DROP INDEX "{name}"')
-        # Generated rows are consistent: no foreign-key trigger per row while loading.
-        cursor.execute("SET session_replication_role = replica")
-        cursor.execute("SELECT setseed(0.15)")
-        for table, sql, total in (
-            ("operations", OPERATIONS_SQL, operations),
-            ("API calls", CALLS_SQL, rows),
-        ):
-            for low in range(1, total + 1, CHUNK):
-                high = min(low + CHUNK - 1, total)
-                cursor.execute(sql, {**params, "low": low, "high": high})
-                say(f"  {table}: {high:,} of {total:,} ({time.perf_counter() - started:.0f} s)")
-        cursor.execute(SYNC_SQL, params)
-        cursor.execute(SYNC_CALLS_SQL, params)
-        cursor.execute("SET session_replication_role = DEFAULT")
-        cursor.execute("DROP TABLE bench_body_pool")
-        for table in ("backoffice_operation", "backoffice_apicall"):
-            cursor.execute(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"  # noqa: S608 - ours
-                f" (SELECT max(id) FROM {table}))"
-            )
-        cursor.execute("SET maintenance_work_mem = '1GB'")
-        for name, definition in indexes:
-            step = time.perf_counter()
-            cursor.execute(definition)
-            say(f"  index {name}: {time.perf_counter() - step:.0f} s")
-        for table in ("backoffice_operation", "backoffice_apicall"):
-            cursor.execute(f"VACUUM ANALYZE {table}")
-    return Built(
-        rows=rows + SYNC_CALLS,
-        operations=operations + 1,
-        seconds=time.perf_counter() - started,
-        first_account=first["account"],
-        scoped_account=first["account"],
-        sync_operation=operations + 1,
-        person_id=first["person"],
+
+
+def _prepare(cursor: Any) -> list[tuple[str, str]]:
+    """The body pool as a table the SQL joins, and the secondary indexes dropped for the load;
+    returns those indexes (name, definition) to build again afterwards."""
+    cursor.execute(
+        "CREATE TABLE bench_body_pool (n int PRIMARY KEY, request bytea, response bytea,"
+        " headers bytea)"
     )
+    cursor.executemany("INSERT INTO bench_body_pool VALUES (%s, %s, %s, %s)", stored_pool())
+    indexes = _secondary_indexes(cursor)
+    for name, _ in indexes:
+        cursor.execute(f'DROP INDEX "{name}"')
+    return indexes
+
+
+def _generate(cursor: Any, params: dict[str, Any], *, say: Any, started: float) -> None:
+    """The operations and API calls in chunks, then the one account sync and its calls."""
+    # Generated rows are consistent: no foreign-key trigger per row while loading.
+    cursor.execute("SET session_replication_role = replica")
+    cursor.execute("SELECT setseed(0.15)")
+    for table, sql, total in (
+        ("operations", OPERATIONS_SQL, params["operations"]),
+        ("API calls", CALLS_SQL, params["rows"]),
+    ):
+        for low in range(1, total + 1, CHUNK):
+            high = min(low + CHUNK - 1, total)
+            cursor.execute(sql, {**params, "low": low, "high": high})
+            say(f"  {table}: {high:,} of {total:,} ({time.perf_counter() - started:.0f} s)")
+    cursor.execute(SYNC_SQL, params)
+    cursor.execute(SYNC_CALLS_SQL, params)
+    cursor.execute("SET session_replication_role = DEFAULT")
+    cursor.execute("DROP TABLE bench_body_pool")
+
+
+def _finish(cursor: Any, indexes: list[tuple[str, str]], *, say: Any) -> None:
+    """Sequences past the generated ids, the dropped indexes built again, fresh statistics."""
+    for table in ("backoffice_operation", "backoffice_apicall"):
+        cursor.execute(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"  # noqa: S608 - ours
+            f" (SELECT max(id) FROM {table}))"
+        )
+    cursor.execute("SET maintenance_work_mem = '1GB'")
+    for name, definition in indexes:
+        step = time.perf_counter()
+        cursor.execute(definition)
+        say(f"  index {name}: {time.perf_counter() - step:.0f} s")
+    for table in ("backoffice_operation", "backoffice_apicall"):
+        cursor.execute(f"VACUUM ANALYZE {table}")
