@@ -75,8 +75,11 @@ def base_url_problem(vendor: str, url: str, *, allow_loopback: bool) -> str | No
     """
     if _AMBIGUOUS.search(url):
         return str(_("The base URL may not contain spaces, control characters or backslashes."))
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+    except ValueError:  # a bracketed host that is not an IPv6 address ("https://[::1")
+        return str(_("The base URL's host is not a host name or an IP address."))
     problem = _form_problem(url, parts)
     if problem is not None:
         return problem

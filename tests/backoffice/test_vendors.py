@@ -58,6 +58,10 @@ REFUSED = [
     (Vendor.BONY, "http://[::1]:8900/bony/api/v1", "must use https"),
     (Vendor.BONY, "https://[::1]/bony/api/v1", "app.bony.chat"),
     (Vendor.BONY, "https://[::ffff:127.0.0.1]/bony/api/v1", "app.bony.chat"),
+    # A bracketed host that is no IPv6 address: refused in words, never a server error.
+    (Vendor.HELPCRUNCH, "https://[::1", "not a host name or an IP address"),
+    (Vendor.HELPCRUNCH, "https://[:1]/api", "not a host name or an IP address"),
+    (Vendor.THULIUM, "http://[127.0.0.1:1]/", "not a host name or an IP address"),
 ]
 
 ACCEPTED = [
