@@ -6,12 +6,12 @@ authentication, the ``User-Agent`` and ``Accept`` headers, the (connect, read) t
 verification, the refusal to follow redirects, response parsing, the mapping of failures to errors
 (``connectors.errors.error_from_response`` / ``error_from_exception``) and the audit hooks.
 
-Hooks, in the order they run for each HTTP attempt:
+Hooks, in the order they run for each HTTP request:
 
 1. ``rate_limiter()`` — may block until a token is free, or raise to defer the call;
 2. ``before_send(CallStart)`` — just before the request leaves (the back-office writes and
    commits an in-flight audit row here);
-3. ``recorder(CallRecord)`` — exactly once per attempt that ``before_send`` announced, whatever
+3. ``recorder(CallRecord)`` — exactly once per request that ``before_send`` announced, whatever
    the outcome: success, an error status, a connection failure.
 
 They travel together as one ``Hooks`` object (``hooks=``); the clients and ``Transport`` still take
@@ -19,7 +19,7 @@ each one as its own keyword argument too, and ``hooks_from`` turns either spelli
 object, refusing a mix of both.
 
 Exceptions raised by any hook propagate to the caller unchanged: a ``before_send`` failure means
-the request is not sent, a ``recorder`` failure surfaces after the attempt (replacing its result
+the request is not sent, a ``recorder`` failure surfaces after the request (replacing its result
 or its error, which stays chained as ``__context__``). Hooks are the caller's code; hiding their
 failures would hide lost audit rows.
 
@@ -87,7 +87,7 @@ Query = Sequence[tuple[str, str]]
 
 @dataclass(frozen=True)
 class CallStart:
-    """An HTTP attempt about to leave. ``call_id`` matches the ``CallRecord`` that follows."""
+    """An HTTP request about to leave. ``call_id`` matches the ``CallRecord`` that follows."""
 
     call_id: str
     vendor: str
@@ -101,7 +101,7 @@ class CallStart:
 
 @dataclass(frozen=True)
 class CallRecord(CallStart):
-    """The outcome of one HTTP attempt (its ``CallStart`` plus what came back), reported once."""
+    """The outcome of one HTTP request (its ``CallStart`` plus what came back), reported once."""
 
     status: int | None
     response_headers: dict[str, str]
@@ -122,7 +122,7 @@ RateLimiter = Callable[[], None]
 
 @dataclass(frozen=True)
 class Hooks:
-    """The caller's hooks for every attempt, in one value a caller builds once and hands to any
+    """The caller's hooks for every request, in one value a caller builds once and hands to any
     client (``hooks=``) instead of repeating three keyword arguments. Each is optional."""
 
     recorder: Recorder | None = None
@@ -281,7 +281,7 @@ class Transport:
         return prepared, start
 
     def _send(self, prepared: requests.PreparedRequest, start: CallStart) -> Any:
-        """The one HTTP attempt ``start`` announced: sent, recorded once, parsed or raised."""
+        """The one HTTP request ``start`` announced: sent, recorded once, parsed or raised."""
         url = prepared.url or ""
         # requests' own merge of environment settings (proxies, REQUESTS_CA_BUNDLE); verify=True
         # here wins over a session that had verification turned off.
@@ -294,7 +294,7 @@ class Transport:
                 prepared, timeout=self.timeout, allow_redirects=False, **settings
             )
         except Exception as exc:
-            # Whatever went wrong, the attempt is recorded once and surfaces as a TransportError.
+            # Whatever went wrong, the request is recorded once and surfaces as a TransportError.
             duration = (time.perf_counter() - began) * 1000
             where = f"{start.method} {self.scrub(url.split('?', 1)[0])}"
             error = error_from_exception(

@@ -1,7 +1,7 @@
 """The audit trail: what staff asked for (``Operation``) and every HTTP request (``ApiCall``).
 
 Both tables grow to millions of rows. Their indexes follow what the admin filters and sorts on,
-and what the workers look up: operations due for an attempt, attempts left in flight. On
+and what the workers look up: operations due for an attempt, requests left in flight. On
 PostgreSQL, migration 0008 adds trigram indexes for the text staff search in (URL, error text,
 target name). An API call's bodies and headers are stored compressed.
 
@@ -251,7 +251,7 @@ class ApiCallQuerySet(models.QuerySet["ApiCall"]):
 
 
 class ApiCall(models.Model):
-    """One HTTP attempt at a vendor, written before the request leaves and completed after."""
+    """One HTTP request to a vendor, written before it leaves and completed after."""
 
     State = ApiCallState
 
@@ -283,7 +283,7 @@ class ApiCall(models.Model):
     state = models.CharField(
         _("state"), max_length=16, choices=State.choices, default=State.IN_FLIGHT
     )
-    # Whether sending the request twice is harmless; a non-idempotent attempt without an outcome
+    # Whether sending the request twice is harmless; a non-idempotent request without an outcome
     # is reconciled with the vendor, never resent blindly.
     idempotent = models.BooleanField(_("idempotent"), default=False)
     started_at = models.DateTimeField(_("started at"), auto_now_add=True)
@@ -306,7 +306,7 @@ class ApiCall(models.Model):
             # retention window's old end.
             models.Index(fields=["started_at", "id"], name="apicall_started"),
             models.Index(fields=["vendor_request_id"], name="apicall_vendor_request"),
-            # Attempts left in flight (a worker died mid-call) are few; find them without a scan.
+            # Requests left in flight (a worker died mid-call) are few; find them without a scan.
             models.Index(
                 fields=["operation"],
                 condition=models.Q(state="in_flight"),

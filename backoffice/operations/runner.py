@@ -71,7 +71,7 @@ logger = logging.getLogger(__name__)
 
 
 def operation_run(*, operation_id: int) -> str:
-    """Run one attempt of an operation; return its state afterwards (for the task's result)."""
+    """One run of an operation (this delivery of it); its state afterwards, as the task result."""
     if releasing():
         operation_give_back(operation_id, claimed=False)
         return "released"
