@@ -26,6 +26,7 @@ from typing import TypeVar
 from django.db import transaction
 from django.db.models import Q
 
+from backoffice.bulk_update import rows_update
 from backoffice.models import Contact, Person
 
 _T = TypeVar("_T")
@@ -117,7 +118,7 @@ def _refresh_keys(ids: list[int]) -> tuple[list[_Row], int]:
         )
     changed = [contact for contact in contacts if contact.refresh_match_keys()]
     if changed:
-        Contact.objects.bulk_update(changed, ["email_normalised", "phone_e164"], batch_size=CHUNK)
+        rows_update(Contact, changed, ["email_normalised", "phone_e164"], batch_size=CHUNK)
     rows = [
         _row(
             (
@@ -256,7 +257,7 @@ def _write(plan: _Plan) -> int:
         for pk, target in plan.moves.items()
     ]
     if updates:
-        Contact.objects.bulk_update(updates, ["person", "person_locked"], batch_size=CHUNK)
+        rows_update(Contact, updates, ["person", "person_locked"], batch_size=CHUNK)
     if plan.merged:
         Person.objects.filter(pk__in=plan.merged).delete()
     return len(updates)
