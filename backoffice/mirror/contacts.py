@@ -13,6 +13,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from backoffice.contact_keys import email_key, phone_key
 from backoffice.mirror.upsert import Counts, Upserted, rows_gone_flag, rows_upsert
 from backoffice.models import Contact, Tag, VendorAccount
 from backoffice.people.linking import contacts_link_persons
@@ -110,6 +111,10 @@ def contacts_upsert(
                 "last_name": r.last_name,
                 "email": r.email,
                 "phone": r.phone,
+                # The match keys as ``Contact.save`` computes them, written with the row: the
+                # person linking that follows then has none to correct.
+                "email_normalised": email_key(r.email),
+                "phone_e164": phone_key(r.phone),
                 "custom_fields": r.custom_fields,
                 "vendor_snapshot": r.snapshot,
             }
