@@ -13,6 +13,8 @@ key, so it never links two contacts by mistake.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import phonenumbers
 from django.conf import settings
 
@@ -32,6 +34,9 @@ def email_key(email: str | None) -> str:
     return value
 
 
+# Parsing is most of a key's cost, and a sync computes each phone's key twice (with the row and
+# when its contact is linked); the answer depends on nothing but the arguments.
+@lru_cache(maxsize=16_384)
 def _valid_e164(raw: str, region: str | None) -> str:
     try:
         number = phonenumbers.parse(raw, region)
@@ -56,3 +61,8 @@ def phone_key(phone: str | None, *, region: str | None = None) -> str:
     if not key and raw.isdigit() and not raw.startswith("0"):
         key = _valid_e164(f"+{raw}", None)
     return key
+
+
+def match_keys(email: str | None, phone: str | None) -> tuple[str, str]:
+    """A contact's two keys: (e-mail key, phone key)."""
+    return email_key(email), phone_key(phone)

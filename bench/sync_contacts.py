@@ -24,6 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bulk_action import Refused, bench_database, django_setup
 
 TARGET_SECONDS = 60.0
+# Issue 15's target for the first sync of 10 000 Thulium customers, the vendors' limits lifted.
+THULIUM_FIRST_SYNC_TARGET = 20.0
 
 
 @dataclass
@@ -123,6 +125,7 @@ def bench(args: argparse.Namespace) -> int:
             ),
         ]
         worst = 0.0
+        thulium_first = 0.0
         for account in accounts:
             print()
             print(f"{account.name}:")
@@ -134,6 +137,8 @@ def bench(args: argparse.Namespace) -> int:
                 timed = sync_contacts(account, full=full)
                 if label.startswith("first"):
                     worst = max(worst, timed.seconds)
+                    if account.vendor == Vendor.THULIUM:
+                        thulium_first = timed.seconds
                 per_thousand = timed.queries / max(1, args.contacts) * 1000
                 print(
                     f"  {label:<28} {timed.seconds:7.2f} s  {timed.requests:4} requests"
@@ -145,10 +150,20 @@ def bench(args: argparse.Namespace) -> int:
             if stored != args.contacts:
                 print("unexpected: the mirror does not hold every contact")
                 return 1
+    targets_print(args.contacts, worst=worst, thulium_first=thulium_first)
+    return 0
+
+
+def targets_print(contacts: int, *, worst: float, thulium_first: float) -> None:
     verdict = "within" if worst <= TARGET_SECONDS else "OVER"
     print()
     print(f"target: 10,000 contacts in under {TARGET_SECONDS:.0f} s per account: {verdict}")
-    return 0
+    if contacts == 10_000:
+        met = "within" if thulium_first <= THULIUM_FIRST_SYNC_TARGET else "OVER"
+        print(
+            f"target: Thulium first sync within {THULIUM_FIRST_SYNC_TARGET:.0f} s:"
+            f" {thulium_first:.1f} s, {met}"
+        )
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from backoffice.contact_keys import email_key, phone_key
 from backoffice.mirror.upsert import Counts, Upserted, rows_gone_flag, rows_upsert
 from backoffice.models import Contact, Tag, VendorAccount
 from backoffice.people.linking import contacts_link_persons
@@ -76,6 +77,25 @@ def _stored_tags(contact_ids: list[int]) -> dict[int, set[str]]:
     return found
 
 
+def _retagged(account: VendorAccount, rows: Sequence[ContactRow]) -> set[str]:
+    """Vendor ids of stored contacts whose tags the vendor changed (none to look up when the
+    vendor said nothing about tags, as Thulium's lists do not)."""
+    tagged = [r for r in rows if r.tags is not None]
+    if not tagged:
+        return set()
+    existing = dict(
+        Contact.objects.filter(
+            account=account, vendor_id__in=[r.vendor_id for r in tagged]
+        ).values_list("vendor_id", "pk")
+    )
+    before = _stored_tags(list(existing.values()))
+    return {
+        r.vendor_id
+        for r in tagged
+        if r.vendor_id in existing and before[existing[r.vendor_id]] != {n for n, _ in r.tags or ()}
+    }
+
+
 def contacts_upsert(
     *, account: VendorAccount, rows: Sequence[ContactRow], seen_at: datetime
 ) -> Upserted:
@@ -87,19 +107,7 @@ def contacts_upsert(
     """
     if not rows:
         return Upserted(Counts(), {})
-    existing = dict(
-        Contact.objects.filter(
-            account=account, vendor_id__in=[r.vendor_id for r in rows]
-        ).values_list("vendor_id", "pk")
-    )
-    before = _stored_tags(list(existing.values()))
-    retagged = {
-        r.vendor_id
-        for r in rows
-        if r.tags is not None
-        and r.vendor_id in existing
-        and before[existing[r.vendor_id]] != {name for name, _ in r.tags}
-    }
+    retagged = _retagged(account, rows)
     upserted = rows_upsert(
         Contact,
         scope={"account_id": account.pk},
@@ -110,6 +118,10 @@ def contacts_upsert(
                 "last_name": r.last_name,
                 "email": r.email,
                 "phone": r.phone,
+                # The match keys as ``Contact.save`` computes them, written with the row: the
+                # person linking that follows then has none to correct.
+                "email_normalised": email_key(r.email),
+                "phone_e164": phone_key(r.phone),
                 "custom_fields": r.custom_fields,
                 "vendor_snapshot": r.snapshot,
             }

@@ -73,9 +73,13 @@ def rows_upsert(
     for key, row in by_key.items():
         plan.add(key, row, stored.get(key))
     plan.write(list(rows[0]))
-    ids = dict(
-        model._default_manager.filter(**scope, vendor_id__in=keys).values_list("vendor_id", "pk")
-    )
+    ids = plan.ids()
+    if ids is None:  # a database that does not return the primary keys of a bulk insert
+        ids = dict(
+            model._default_manager.filter(**scope, vendor_id__in=keys).values_list(
+                "vendor_id", "pk"
+            )
+        )
     return Upserted(plan.counts, {str(k): v for k, v in ids.items()}, plan.changed)
 
 
@@ -101,6 +105,7 @@ class _Plan:
         self.write_rows: list[models.Model] = []
         self.unchanged_pks: list[int] = []
         self.changed: set[str] = set()
+        self.stored_pks: dict[str, int] = {}
 
     def stored(self, keys: list[str]) -> dict[str, dict[str, Any]]:
         wanted = ["pk", "vendor_id", *self.compare]
@@ -110,6 +115,8 @@ class _Plan:
         return {str(values["vendor_id"]): values for values in rows.values(*wanted)}
 
     def add(self, key: str, row: Mapping[str, Any], old: dict[str, Any] | None) -> None:
+        if old is not None:
+            self.stored_pks[key] = old["pk"]
         if old is None:
             self.counts.created += 1
         elif (
@@ -139,6 +146,17 @@ class _Plan:
             )
         if self.unchanged_pks and self.tracks_vanishing:
             manager.filter(pk__in=self.unchanged_pks).update(last_synced_at=self.seen_at)
+
+    def ids(self) -> dict[str, int] | None:
+        """Vendor id -> primary key of every row of the batch, without reading them back: the
+        stored rows' from ``stored``, the written rows' as the insert returned them (None when
+        the database did not)."""
+        ids = dict(self.stored_pks)
+        for row in self.write_rows:
+            if row.pk is None:
+                return None
+            ids[str(row.vendor_id)] = row.pk  # type: ignore[attr-defined]
+        return ids
 
 
 def rows_vanished_flag(

@@ -12,7 +12,7 @@ from typing import Any
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from backoffice.contact_keys import EMAIL_KEY_MAX_LENGTH, PHONE_KEY_MAX_LENGTH, email_key, phone_key
+from backoffice.contact_keys import EMAIL_KEY_MAX_LENGTH, PHONE_KEY_MAX_LENGTH, match_keys
 from backoffice.models.accounts import VendorAccount
 
 
@@ -116,7 +116,7 @@ class Contact(models.Model):
 
     def refresh_match_keys(self) -> bool:
         """Recompute the match keys from e-mail and phone; True when either changed."""
-        keys = (email_key(self.email), phone_key(self.phone))
+        keys = match_keys(self.email, self.phone)
         changed = keys != (self.email_normalised, self.phone_e164)
         self.email_normalised, self.phone_e164 = keys
         return changed

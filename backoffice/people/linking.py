@@ -26,6 +26,8 @@ from typing import TypeVar
 from django.db import transaction
 from django.db.models import Q
 
+from backoffice.bulk_update import rows_update
+from backoffice.contact_keys import match_keys
 from backoffice.models import Contact, Person
 
 _T = TypeVar("_T")
@@ -107,32 +109,25 @@ class _Found:
 
 
 def _refresh_keys(ids: list[int]) -> tuple[list[_Row], int]:
-    """The given contacts as rows, their match keys recomputed first (bulk writes skip save())."""
-    contacts: list[Contact] = []
+    """The given contacts as rows, their match keys recomputed first (bulk writes skip save()).
+
+    Read as values, not model instances: a page of a sync links a hundred contacts, and building
+    their instances cost more than the query."""
+    rows: list[_Row] = []
+    changed: list[Contact] = []
     for chunk in _chunks(ids):
-        contacts.extend(
+        found = (
             Contact.objects.filter(pk__in=chunk)
             .order_by("pk")
-            .only("email", "phone", "first_name", "last_name", *_ROW_FIELDS[1:])
+            .values_list("pk", "email", "phone", *_ROW_FIELDS[1:], *_NAME_FIELDS[:2])
         )
-    changed = [contact for contact in contacts if contact.refresh_match_keys()]
+        for pk, email, phone, e_key, p_key, person_id, locked, first, last in found:
+            keys = match_keys(email, phone)
+            if keys != (e_key, p_key):
+                changed.append(Contact(pk=pk, email_normalised=keys[0], phone_e164=keys[1]))
+            rows.append(_row((pk, *keys, person_id, locked, first, last, email)))
     if changed:
-        Contact.objects.bulk_update(changed, ["email_normalised", "phone_e164"], batch_size=CHUNK)
-    rows = [
-        _row(
-            (
-                c.pk,
-                c.email_normalised,
-                c.phone_e164,
-                c.person_id,
-                c.person_locked,
-                c.first_name,
-                c.last_name,
-                c.email,
-            )
-        )
-        for c in contacts
-    ]
+        rows_update(Contact, changed, ["email_normalised", "phone_e164"], batch_size=CHUNK)
     return rows, len(changed)
 
 
@@ -256,7 +251,7 @@ def _write(plan: _Plan) -> int:
         for pk, target in plan.moves.items()
     ]
     if updates:
-        Contact.objects.bulk_update(updates, ["person", "person_locked"], batch_size=CHUNK)
+        rows_update(Contact, updates, ["person", "person_locked"], batch_size=CHUNK)
     if plan.merged:
         Person.objects.filter(pk__in=plan.merged).delete()
     return len(updates)

@@ -33,6 +33,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
+import itertools
 import json
 import uuid
 from collections.abc import Mapping
@@ -168,14 +169,16 @@ class ThuliumApi:
         email = (request.param("email") or "").lower()
         phone = _digits(request.param("phone_number"))
         since = self._date_from(request)
-        found = [
-            serialize_customer(c)
+        found = (
+            c
             for c in self.state.thulium.customers.values()
             if (not email or (c.email or "").lower() == email)
             and (not phone or _digits(c.phone_number) == phone)
             and (since is None or c.updated_at >= since)
-        ]
-        return json_response(found[offset : offset + limit])
+        )
+        # Only the page asked for is serialized: the others' JSON would be thrown away.
+        page = itertools.islice(found, offset, offset + limit)
+        return json_response([serialize_customer(c) for c in page])
 
     def get_customer(self, _: Request, ids: tuple[str, ...]) -> Response:
         return json_response(serialize_customer(self._customer(ids[0])))
@@ -209,14 +212,15 @@ class ThuliumApi:
         since = self._date_from(request)
         customer_id = request.param("customer_id")
         statuses = set(request.params("status_id[]") + request.params("status_id"))
-        found = [
-            serialize_ticket(t, messages=False)
+        found = (
+            t
             for t in self.state.thulium.tickets.values()
             if (since is None or t.updated_at >= since)
             and (not customer_id or str(t.customer_id) == customer_id)
             and (not statuses or str(t.status_id) in statuses)
-        ]
-        return json_response(found[offset : offset + limit])
+        )
+        page = itertools.islice(found, offset, offset + limit)
+        return json_response([serialize_ticket(t, messages=False) for t in page])
 
     def get_ticket(self, _: Request, ids: tuple[str, ...]) -> Response:
         return json_response(serialize_ticket(self._ticket(ids[0]), messages=True))
