@@ -7,7 +7,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
 from backoffice import crypto
-from backoffice.compression import compress_text, decompress_text
+from backoffice.compression import ChainedText, compress_text, decompress_text, read_stored
 from backoffice.crypto import Secret
 
 
@@ -55,6 +55,12 @@ class CompressedTextField(models.BinaryField):
 
     For write-once text nothing filters on: audit bodies. Lookups compare the stored bytes, so
     none but ``isnull`` means anything.
+
+    ``chained_to`` names a text field of the same row to compress against (a response body
+    against its request body): a ``save()`` stores it so, and a query's ``update()`` may pass
+    the stored bytes (``compress_text(text, context=...)``). Read from the database, such a
+    value is a ``ChainedText`` until the model gives it the other field's text
+    (``ApiCall.from_db``); ``values()`` of it alone therefore returns the ``ChainedText``.
     """
 
     description = "Compressed text"
@@ -62,13 +68,15 @@ class CompressedTextField(models.BinaryField):
     _pyi_private_set_type: str
     _pyi_private_get_type: str  # type: ignore[assignment]
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, chained_to: str | None = None, **kwargs: Any) -> None:
         kwargs.setdefault("default", "")
         kwargs.setdefault("blank", True)
         super().__init__(*args, **kwargs)
         self.editable = False
+        self.chained_to = chained_to
 
     def deconstruct(self) -> Any:
+        # chained_to is how values are written, not the column: migrations need not know it.
         name, path, args, kwargs = super().deconstruct()
         kwargs.pop("editable", None)
         return name, path, args, kwargs
@@ -76,17 +84,29 @@ class CompressedTextField(models.BinaryField):
     def _check_str_default_value(self) -> list[Any]:
         return []  # the default is text, like the values: it is compressed on the way in
 
-    def from_db_value(self, value: Any, expression: Any, connection: Any) -> str | None:
-        return None if value is None else decompress_text(value)
+    def from_db_value(
+        self, value: Any, expression: Any, connection: Any
+    ) -> str | ChainedText | None:
+        return None if value is None else read_stored(value)
 
-    def to_python(self, value: Any) -> str | None:
-        return None if value is None else decompress_text(value)
+    def to_python(self, value: Any) -> str | ChainedText | None:
+        if value is None or isinstance(value, ChainedText):
+            return value
+        return read_stored(value)
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> Any:
+        value = super().pre_save(model_instance, add)
+        if self.chained_to is None or not isinstance(value, str):
+            return value
+        return compress_text(value, context=getattr(model_instance, self.chained_to) or "")
 
     def get_prep_value(self, value: Any) -> bytes | None:
         if value is None:
             return None
         if isinstance(value, bytes | memoryview):
             return bytes(value)
+        if isinstance(value, ChainedText):
+            return value.data
         return compress_text(str(value))
 
     def value_to_string(self, obj: models.Model) -> str:

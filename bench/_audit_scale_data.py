@@ -96,9 +96,11 @@ def _headers(**values: str) -> bytes:
     return compress_text(json.dumps(values, separators=(",", ":")))
 
 
-def stored_pool() -> list[tuple[int, bytes, bytes, bytes]]:
-    """The pool as the columns store it (``backoffice.compression``): bodies, and response
-    headers with a request id of their own (the rows' ``vendor_request_id`` is generated)."""
+def stored_pool() -> list[tuple[int, bytes, bytes, bytes, bytes]]:
+    """The pool as the columns store it (``backoffice.compression``): the request body, the
+    response body compressed against it (as the recorder stores it) and alone (for a call
+    without a request body), and response headers with a request id of their own (the rows'
+    ``vendor_request_id`` is generated), their names lower-cased as the transport keeps them."""
     from backoffice.compression import compress_text
 
     rng = random.Random(16)  # noqa: S311 - sample data, not secrets
@@ -106,12 +108,13 @@ def stored_pool() -> list[tuple[int, bytes, bytes, bytes]]:
         (
             k,
             compress_text(request),
+            compress_text(response, context=request),
             compress_text(response),
             _headers(
                 **{
-                    "Content-Type": "application/json",
-                    "X-Request-Id": f"{rng.getrandbits(128):032x}",
-                    "X-RateLimit-Remaining": str(rng.randint(0, 119)),
+                    "content-type": "application/json",
+                    "x-request-id": f"{rng.getrandbits(128):032x}",
+                    "x-ratelimit-remaining": str(rng.randint(0, 119)),
                 }
             ),
         )
@@ -278,9 +281,9 @@ def _prepare(cursor: Any) -> list[tuple[str, str]]:
     returns those indexes (name, definition) to build again afterwards."""
     cursor.execute(
         "CREATE TABLE bench_body_pool (n int PRIMARY KEY, request bytea, response bytea,"
-        " headers bytea)"
+        " response_alone bytea, headers bytea)"
     )
-    cursor.executemany("INSERT INTO bench_body_pool VALUES (%s, %s, %s, %s)", stored_pool())
+    cursor.executemany("INSERT INTO bench_body_pool VALUES (%s, %s, %s, %s, %s)", stored_pool())
     indexes = _secondary_indexes(cursor)
     for name, _ in indexes:
         cursor.execute(f'DROP INDEX "{name}"')

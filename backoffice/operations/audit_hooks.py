@@ -15,6 +15,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from backoffice.compression import compress_text
 from backoffice.models import ApiCall, Operation
 from connectors.transport import CallRecord, CallStart
 
@@ -62,7 +63,10 @@ class AuditHooks:
         completed = ApiCall.objects.filter(pk=row_id, state=ApiCall.State.IN_FLIGHT).update(
             status_code=record.status,
             response_headers=record.response_headers,
-            response_body=record.response_body or "",
+            # Stored as ApiCall.save() would: compressed against the row's request body.
+            response_body=compress_text(
+                record.response_body or "", context=record.request_body or ""
+            ),
             vendor_request_id=(record.request_id or "")[:128],
             duration_ms=round(record.duration_ms),
             error_class=type(error).__name__ if error is not None else "",
