@@ -7,7 +7,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
 from backoffice import crypto
-from backoffice.compression import ChainedText, compress_text, decompress_text, read_stored
+from backoffice.compression import ChainedText, compress_text, read_stored
 from backoffice.crypto import Secret
 
 
@@ -48,6 +48,10 @@ class EncryptedSecretField(models.TextField):
         # Serialisation (dumpdata) must never write plaintext; the ciphertext is not useful
         # without the key either, so write nothing.
         return ""
+
+
+# Values that are already the column's bytes (or were read from it as they are).
+_STORED = (bytes, memoryview, ChainedText)
 
 
 class CompressedTextField(models.BinaryField):
@@ -96,9 +100,23 @@ class CompressedTextField(models.BinaryField):
 
     def pre_save(self, model_instance: models.Model, add: bool) -> Any:
         value = super().pre_save(model_instance, add)
-        if self.chained_to is None or not isinstance(value, str):
+        if self.chained_to is None or value is None or isinstance(value, _STORED):
             return value
-        return compress_text(value, context=getattr(model_instance, self.chained_to) or "")
+        return self.stored(value, context=getattr(model_instance, self.chained_to) or "")
+
+    def stored(self, value: Any, *, context: str = "") -> bytes:
+        """``value`` as the column holds it, compressed against ``context``."""
+        return compress_text(self._text(value), context=context)
+
+    def resolve(self, chained: ChainedText, context: str) -> Any:
+        """The value of a ``ChainedText`` read from the column, given its context."""
+        return self._value(chained.text(context))
+
+    def _text(self, value: Any) -> str:
+        return str(value)
+
+    def _value(self, text: str) -> Any:
+        return text
 
     def get_prep_value(self, value: Any) -> bytes | None:
         if value is None:
@@ -107,14 +125,18 @@ class CompressedTextField(models.BinaryField):
             return bytes(value)
         if isinstance(value, ChainedText):
             return value.data
-        return compress_text(str(value))
+        return self.stored(value)
 
     def value_to_string(self, obj: models.Model) -> str:
         return str(self.value_from_object(obj) or "")
 
 
 class CompressedJSONField(CompressedTextField):
-    """A JSON document stored compressed: HTTP headers. Python code sees dicts and lists."""
+    """A JSON document stored compressed: HTTP headers. Python code sees dicts and lists.
+
+    ``chained_to`` works as for text: response headers are stored against the call's vendor
+    request id, which is most often their ``x-request-id`` (then stored once, not twice).
+    """
 
     description = "Compressed JSON"
     _pyi_private_set_type: Any
@@ -128,20 +150,19 @@ class CompressedJSONField(CompressedTextField):
         return None if value is None else self._load(value)
 
     def to_python(self, value: Any) -> Any:
-        if value is None or isinstance(value, dict | list):
+        if value is None or isinstance(value, dict | list | ChainedText):
             return value
         return self._load(value)
 
-    def get_prep_value(self, value: Any) -> bytes | None:
-        if value is None:
-            return None
-        text = json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":"))
-        return compress_text(text)
+    def _text(self, value: Any) -> str:
+        return json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":"))
 
-    @staticmethod
-    def _load(value: Any) -> Any:
-        text = decompress_text(value)
+    def _value(self, text: str) -> Any:
         return json.loads(text) if text else {}
+
+    def _load(self, value: Any) -> Any:
+        stored = read_stored(value)
+        return stored if isinstance(stored, ChainedText) else self._value(stored)
 
     def value_to_string(self, obj: models.Model) -> str:
         return json.dumps(self.value_from_object(obj), ensure_ascii=False)

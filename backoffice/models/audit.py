@@ -4,7 +4,8 @@ Both tables grow to millions of rows. Their indexes follow what the admin filter
 and what the workers look up: operations due for an attempt, attempts left in flight. On
 PostgreSQL, migration 0008 adds trigram indexes for the text staff search in (URL, error text,
 target name), and migration 0012 the hash index of the vendor request id. An API call's bodies
-and headers are stored compressed, its response body against its request body.
+and headers are stored compressed, its response body against its request body and its
+response headers against its vendor request id.
 
 The trail is append-only. An ``ApiCall`` is written in flight before its request leaves and
 completed once; after that it is never changed. Operations move through their states, but no
@@ -19,7 +20,7 @@ from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from enum import nonmember
-from typing import Any, Self
+from typing import Any, Self, cast
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -252,6 +253,10 @@ class ApiCallQuerySet(models.QuerySet["ApiCall"]):
         return super().delete()
 
 
+# The fields stored compressed against another of the row's (their ``chained_to``).
+_CHAINED = (("response_body", "request_body"), ("response_headers", "vendor_request_id"))
+
+
 class ApiCall(models.Model):
     """One HTTP attempt at a vendor, written before the request leaves and completed after."""
 
@@ -276,7 +281,8 @@ class ApiCall(models.Model):
     request_headers = CompressedJSONField(_("request headers"))
     request_body = CompressedTextField(_("request body"))
     status_code = models.PositiveSmallIntegerField(_("status"), null=True, blank=True)
-    response_headers = CompressedJSONField(_("response headers"))
+    # Compressed against the vendor request id (most often their x-request-id).
+    response_headers = CompressedJSONField(_("response headers"), chained_to="vendor_request_id")
     # Compressed against the request body (a response repeats much of its request).
     response_body = CompressedTextField(_("response body"), chained_to="request_body")
     vendor_request_id = models.CharField(_("vendor request id"), max_length=128, blank=True)
@@ -345,17 +351,20 @@ class ApiCall(models.Model):
     def from_db(
         cls, db: str | None, field_names: Collection[str], values: Collection[Any], **kwargs: Any
     ) -> Self:
-        """A row as read, its response body given the request body it was compressed against
-        (read along with it, or fetched when the query left it out)."""
+        """A row as read, its response body and headers given the request body and vendor
+        request id they were compressed against (read along, or fetched if the query left
+        them out)."""
         instance = super().from_db(db, field_names, values, **kwargs)
-        response = instance.__dict__.get("response_body")
-        if isinstance(response, ChainedText):
-            request = instance.__dict__.get("request_body")
-            if request is None:
-                request = (
-                    cls._base_manager.using(db)
-                    .values_list("request_body", flat=True)
-                    .get(pk=instance.pk)
-                )
-            instance.response_body = response.text(request or "")
+        for name, context_name in _CHAINED:
+            value = instance.__dict__.get(name)
+            if isinstance(value, ChainedText):
+                context = instance.__dict__.get(context_name)
+                if context is None:
+                    context = (
+                        cls._base_manager.using(db)
+                        .values_list(context_name, flat=True)
+                        .get(pk=instance.pk)
+                    )
+                field = cast(CompressedTextField, cls._meta.get_field(name))
+                setattr(instance, name, field.resolve(value, context or ""))
         return instance

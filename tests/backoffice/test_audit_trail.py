@@ -179,6 +179,7 @@ def test_the_recorder_completes_a_call_with_its_response_read_back_whole() -> No
     call = ApiCall.objects.get()
     assert (call.request_body, call.response_body) == (start.request_body, body)
     assert (call.state, call.vendor_request_id) == ("done", "r-1")
+    assert call.response_headers == {"x-request-id": "r-1"}
 
 
 # --- the PostgreSQL trigger: raw SQL, past the ORM ---------------------------------------------

@@ -98,3 +98,23 @@ def test_the_recorders_update_stores_the_response_against_the_request() -> None:
         response_body=compress_text(BODY, context=REQUEST), state=ApiCall.State.DONE
     )
     assert ApiCall.objects.get(pk=call.pk).response_body == BODY
+
+
+@pytest.mark.django_db
+def test_response_headers_are_stored_against_the_vendor_request_id() -> None:
+    request_id = "6f1c2a9e-4b7d-4e21-9a3b-2c5d8e7f0a11"
+    headers = {"content-type": "application/json", "x-request-id": request_id}
+    call = ApiCallFactory(vendor_request_id=request_id, response_headers=headers)
+    alone = ApiCallFactory(vendor_request_id="", response_headers=headers)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, response_headers FROM backoffice_apicall WHERE id IN (%s, %s)",
+            [call.pk, alone.pk],
+        )
+        stored = {pk: bytes(value) for pk, value in cursor.fetchall()}
+    assert stored[call.pk][:1] == b"\x02"
+    assert len(stored[call.pk]) < len(stored[alone.pk]) - 20
+    for pk in (call.pk, alone.pk):
+        assert ApiCall.objects.get(pk=pk).response_headers == headers
+        assert ApiCall.objects.only("response_headers").get(pk=pk).response_headers == headers
+        assert ApiCall.objects.defer("response_headers").get(pk=pk).response_headers == headers
