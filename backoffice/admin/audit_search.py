@@ -101,9 +101,7 @@ def api_call_search(queryset: QuerySet[ApiCall], search_term: str) -> QuerySet[A
     if not term:
         return queryset
     queryset = queryset.alias(url_lower=Lower("url"), url_path=UrlPath())
-    # The error text's index holds the calls that failed (migration 0012): say which.
-    error = Q(error_message__icontains=term) & ~Q(error_message="")
-    condition = Q(vendor_request_id=term) | _url_contains(term) | error
+    condition = Q(vendor_request_id=term) | _url_contains(term) | Q(error_message__icontains=term)
     if (operation_id := _as_id(term)) is not None:
         condition |= Q(operation_id=operation_id)
     return queryset.filter(condition)

@@ -13,9 +13,6 @@
   host is in each of its calls, and its trigrams were half the index. The URL search is a
   search of the path; the account filter finds a host.
 
-- ``apicall_error_trgm`` (PostgreSQL) holds the calls with an error text only (the search
-  says ``error_message <> ''``): the others, nine in ten, were an empty entry each.
-
 All are built again from the rows; nothing stored changes.
 """
 
@@ -29,10 +26,6 @@ URL_PATH_PATTERN = "^(?:[A-Za-z][A-Za-z0-9+.-]*://[^/]*)?(.*)$"
 URL_INDEX_BY_PATH = (
     "CREATE INDEX apicall_url_trgm ON backoffice_apicall"
     f" USING gin (UPPER(substring(url, '{URL_PATH_PATTERN}')) gin_trgm_ops)"
-)
-ERROR_INDEX = (
-    "CREATE INDEX apicall_error_trgm ON backoffice_apicall"
-    " USING gin (UPPER(error_message) gin_trgm_ops)"
 )
 URL_INDEX_WHOLE = (
     "CREATE INDEX apicall_url_trgm ON backoffice_apicall USING gin (UPPER(url) gin_trgm_ops)"
@@ -50,21 +43,19 @@ def drop_vendor_request_index(apps: StateApps, schema_editor: BaseDatabaseSchema
     schema_editor.execute(f"DROP INDEX IF EXISTS {INDEX}")
 
 
-def _text_indexes(schema_editor: BaseDatabaseSchemaEditor, *create: str) -> None:
+def _url_index(schema_editor: BaseDatabaseSchemaEditor, create: str) -> None:
     if schema_editor.connection.vendor != "postgresql":
         return
     schema_editor.execute("DROP INDEX IF EXISTS apicall_url_trgm")
-    schema_editor.execute("DROP INDEX IF EXISTS apicall_error_trgm")
-    for statement in create:
-        schema_editor.execute(statement)
+    schema_editor.execute(create)
 
 
-def smaller_text_indexes(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
-    _text_indexes(schema_editor, URL_INDEX_BY_PATH, f"{ERROR_INDEX} WHERE error_message <> ''")
+def url_index_by_path(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
+    _url_index(schema_editor, URL_INDEX_BY_PATH)
 
 
-def whole_text_indexes(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
-    _text_indexes(schema_editor, URL_INDEX_WHOLE, ERROR_INDEX)
+def url_index_whole(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
+    _url_index(schema_editor, URL_INDEX_WHOLE)
 
 
 class Migration(migrations.Migration):
@@ -87,5 +78,5 @@ class Migration(migrations.Migration):
             name=INDEX,
         ),
         migrations.RunPython(vendor_request_index, drop_vendor_request_index, elidable=False),
-        migrations.RunPython(smaller_text_indexes, whole_text_indexes, elidable=False),
+        migrations.RunPython(url_index_by_path, url_index_whole, elidable=False),
     ]
