@@ -86,6 +86,8 @@ def time_pages(built: Built, args: argparse.Namespace) -> list[dict[str, Any]]:
     }
     with override_settings(ROOT_URLCONF=urlconf(stock_site()), STORAGES=storages):
         for page in pages(built, samples(built)):
+            if args.only and args.only not in page.name:
+                continue
             for who, client in clients.items():
                 ours, response = median_ms(client, f"/admin/{page.path}", page.ours, args.runs)
                 stock = None
@@ -197,6 +199,7 @@ def main() -> int:
     parser.add_argument("--stock-runs", type=int, default=3)
     parser.add_argument("--no-stock", action="store_true", help="skip the stock pages")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--only", help="time only the pages whose name holds this text")
     parser.add_argument(
         "--disk-only", action="store_true", help="print the disk, then stop (no page timing)"
     )
