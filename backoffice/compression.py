@@ -11,6 +11,11 @@ roughly halves what a short document costs on its own. Version 1's dictionary mu
 change: a new dictionary takes a new version byte, and the old ones stay readable. A value
 that does not start with a known version byte is text stored before compression existed (the
 migration converts the columns without rewriting their rows) and is returned as it is.
+
+Version 2 is version 1 with the dictionary followed by a context: text the reader holds anyway.
+A response body is stored so with its request body as the context (a vendor's answer repeats
+the names, fields and words of the request), which saves about a quarter of what the response
+costs alone; reading it back takes the same context (``ChainedText``).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from __future__ import annotations
 import zlib
 
 VERSION_1 = b"\x01"
+VERSION_2 = b"\x02"  # VERSION_1's dictionary, then a context the caller gives
 _LEVEL = 9
 _WINDOW = -15  # raw deflate, 32 KiB window
 
@@ -37,22 +43,69 @@ DICTIONARY_1 = (
 )
 
 
-def compress_text(text: str) -> bytes:
-    """``text`` as stored: b"" for "", else the version byte and the deflated UTF-8."""
+_WINDOW_BYTES = 1 << -_WINDOW
+
+
+def _dictionary(context: str) -> bytes:
+    # Deflate reaches back one window: only the dictionary's last 32 KiB can be referred to.
+    return (DICTIONARY_1 + context.encode())[-_WINDOW_BYTES:]
+
+
+def compress_text(text: str, *, context: str = "") -> bytes:
+    """``text`` as stored: b"" for "", else the version byte and the deflated UTF-8.
+
+    With a ``context`` (version 2), the text is deflated against it as well: reading it back
+    takes the same context.
+    """
     if not text:
         return b""
-    compressor = zlib.compressobj(
-        _LEVEL, zlib.DEFLATED, _WINDOW, 9, zlib.Z_DEFAULT_STRATEGY, DICTIONARY_1
+    version, dictionary = (
+        (VERSION_2, _dictionary(context)) if context else (VERSION_1, DICTIONARY_1)
     )
-    return VERSION_1 + compressor.compress(text.encode()) + compressor.flush()
+    compressor = zlib.compressobj(
+        _LEVEL, zlib.DEFLATED, _WINDOW, 9, zlib.Z_DEFAULT_STRATEGY, dictionary
+    )
+    return version + compressor.compress(text.encode()) + compressor.flush()
 
 
-def decompress_text(stored: bytes | memoryview | str) -> str:
+class ChainedText:
+    """A value stored against a context (version 2), as read from the database: its text once
+    the context is known (``text``)."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def text(self, context: str) -> str:
+        return _inflate(self.data[1:], _dictionary(context))
+
+    def __repr__(self) -> str:
+        return f"<ChainedText of {len(self.data)} bytes>"
+
+
+def _inflate(deflated: bytes, dictionary: bytes) -> str:
+    decompressor = zlib.decompressobj(_WINDOW, zdict=dictionary)
+    return (decompressor.decompress(deflated) + decompressor.flush()).decode()
+
+
+def read_stored(stored: bytes | memoryview | str) -> str | ChainedText:
+    """What a column holds: its text, or, stored against a context, a ``ChainedText``."""
+    if isinstance(stored, str):
+        return stored
+    data = bytes(stored)
+    if data[:1] == VERSION_2:
+        return ChainedText(data)
+    return decompress_text(data)
+
+
+def decompress_text(stored: bytes | memoryview | str, *, context: str = "") -> str:
     """The text ``compress_text`` was given (or a value stored as plain text before)."""
     if isinstance(stored, str):
         return stored
     data = bytes(stored)
     if data[:1] == VERSION_1:
-        decompressor = zlib.decompressobj(_WINDOW, zdict=DICTIONARY_1)
-        return (decompressor.decompress(data[1:]) + decompressor.flush()).decode()
+        return _inflate(data[1:], DICTIONARY_1)
+    if data[:1] == VERSION_2:
+        return ChainedText(data).text(context)
     return data.decode()

@@ -7,7 +7,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
 from backoffice import crypto
-from backoffice.compression import compress_text, decompress_text
+from backoffice.compression import ChainedText, compress_text, read_stored
 from backoffice.crypto import Secret
 
 
@@ -50,11 +50,21 @@ class EncryptedSecretField(models.TextField):
         return ""
 
 
+# Values that are already the column's bytes (or were read from it as they are).
+_STORED = (bytes, memoryview, ChainedText)
+
+
 class CompressedTextField(models.BinaryField):
     """Text stored compressed (``backoffice.compression``); Python code sees a ``str``.
 
     For write-once text nothing filters on: audit bodies. Lookups compare the stored bytes, so
     none but ``isnull`` means anything.
+
+    ``chained_to`` names a text field of the same row to compress against (a response body
+    against its request body): a ``save()`` stores it so, and a query's ``update()`` may pass
+    the stored bytes (``compress_text(text, context=...)``). Read from the database, such a
+    value is a ``ChainedText`` until the model gives it the other field's text
+    (``ApiCall.from_db``); ``values()`` of it alone therefore returns the ``ChainedText``.
     """
 
     description = "Compressed text"
@@ -62,13 +72,15 @@ class CompressedTextField(models.BinaryField):
     _pyi_private_set_type: str
     _pyi_private_get_type: str  # type: ignore[assignment]
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, chained_to: str | None = None, **kwargs: Any) -> None:
         kwargs.setdefault("default", "")
         kwargs.setdefault("blank", True)
         super().__init__(*args, **kwargs)
         self.editable = False
+        self.chained_to = chained_to
 
     def deconstruct(self) -> Any:
+        # chained_to is how values are written, not the column: migrations need not know it.
         name, path, args, kwargs = super().deconstruct()
         kwargs.pop("editable", None)
         return name, path, args, kwargs
@@ -76,25 +88,55 @@ class CompressedTextField(models.BinaryField):
     def _check_str_default_value(self) -> list[Any]:
         return []  # the default is text, like the values: it is compressed on the way in
 
-    def from_db_value(self, value: Any, expression: Any, connection: Any) -> str | None:
-        return None if value is None else decompress_text(value)
+    def from_db_value(
+        self, value: Any, expression: Any, connection: Any
+    ) -> str | ChainedText | None:
+        return None if value is None else read_stored(value)
 
-    def to_python(self, value: Any) -> str | None:
-        return None if value is None else decompress_text(value)
+    def to_python(self, value: Any) -> str | ChainedText | None:
+        if value is None or isinstance(value, ChainedText):
+            return value
+        return read_stored(value)
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> Any:
+        value = super().pre_save(model_instance, add)
+        if self.chained_to is None or value is None or isinstance(value, _STORED):
+            return value
+        return self.stored(value, context=getattr(model_instance, self.chained_to) or "")
+
+    def stored(self, value: Any, *, context: str = "") -> bytes:
+        """``value`` as the column holds it, compressed against ``context``."""
+        return compress_text(self._text(value), context=context)
+
+    def resolve(self, chained: ChainedText, context: str) -> Any:
+        """The value of a ``ChainedText`` read from the column, given its context."""
+        return self._value(chained.text(context))
+
+    def _text(self, value: Any) -> str:
+        return str(value)
+
+    def _value(self, text: str) -> Any:
+        return text
 
     def get_prep_value(self, value: Any) -> bytes | None:
         if value is None:
             return None
         if isinstance(value, bytes | memoryview):
             return bytes(value)
-        return compress_text(str(value))
+        if isinstance(value, ChainedText):
+            return value.data
+        return self.stored(value)
 
     def value_to_string(self, obj: models.Model) -> str:
         return str(self.value_from_object(obj) or "")
 
 
 class CompressedJSONField(CompressedTextField):
-    """A JSON document stored compressed: HTTP headers. Python code sees dicts and lists."""
+    """A JSON document stored compressed: HTTP headers. Python code sees dicts and lists.
+
+    ``chained_to`` works as for text: response headers are stored against the call's vendor
+    request id, which is most often their ``x-request-id`` (then stored once, not twice).
+    """
 
     description = "Compressed JSON"
     _pyi_private_set_type: Any
@@ -108,20 +150,19 @@ class CompressedJSONField(CompressedTextField):
         return None if value is None else self._load(value)
 
     def to_python(self, value: Any) -> Any:
-        if value is None or isinstance(value, dict | list):
+        if value is None or isinstance(value, dict | list | ChainedText):
             return value
         return self._load(value)
 
-    def get_prep_value(self, value: Any) -> bytes | None:
-        if value is None:
-            return None
-        text = json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":"))
-        return compress_text(text)
+    def _text(self, value: Any) -> str:
+        return json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":"))
 
-    @staticmethod
-    def _load(value: Any) -> Any:
-        text = decompress_text(value)
+    def _value(self, text: str) -> Any:
         return json.loads(text) if text else {}
+
+    def _load(self, value: Any) -> Any:
+        stored = read_stored(value)
+        return stored if isinstance(stored, ChainedText) else self._value(stored)
 
     def value_to_string(self, obj: models.Model) -> str:
         return json.dumps(self.value_from_object(obj), ensure_ascii=False)

@@ -96,9 +96,42 @@ def _headers(**values: str) -> bytes:
     return compress_text(json.dumps(values, separators=(",", ":")))
 
 
-def stored_pool() -> list[tuple[int, bytes, bytes, bytes]]:
-    """The pool as the columns store it (``backoffice.compression``): bodies, and response
-    headers with a request id of their own (the rows' ``vendor_request_id`` is generated)."""
+# Two request ids shaped as the rows' (md5(...)::uuid::text): the pool's headers are stored
+# against the first and checked to read back with the second.
+_SAMPLE_ID = "0f8b5c1e-2d7a-4c39-8e61-5a4b3c2d1e0f"
+_OTHER_ID = "9a7e6d5c-4b3a-4291-8f0e-1d2c3b4a5968"
+
+
+def _response_headers(remaining: int) -> bytes:
+    """Response headers as the recorder stores them: names lower-cased as the transport keeps
+    them, their x-request-id the call's vendor request id, compressed against it. Deflate
+    copies the id from the context, so the bytes are the same for every id of its shape
+    (checked here with another id) and one value serves every row."""
+    from backoffice.compression import ChainedText
+    from backoffice.fields import CompressedJSONField
+    from backoffice.models import ApiCall
+
+    field = ApiCall._meta.get_field("response_headers")
+    assert isinstance(field, CompressedJSONField)
+
+    def headers(request_id: str) -> dict[str, str]:
+        return {
+            "content-type": "application/json",
+            "x-request-id": request_id,
+            "x-ratelimit-remaining": str(remaining),
+        }
+
+    stored = field.stored(headers(_SAMPLE_ID), context=_SAMPLE_ID)
+    read = field.resolve(ChainedText(stored), _OTHER_ID)
+    if read != headers(_OTHER_ID):
+        raise SystemExit("the pool's headers do not read back with another request id")
+    return stored
+
+
+def stored_pool() -> list[tuple[int, bytes, bytes, bytes, bytes]]:
+    """The pool as the columns store it (``backoffice.compression``): the request body, the
+    response body compressed against it (as the recorder stores it) and alone (for a call
+    without a request body), and the response headers (``_response_headers``)."""
     from backoffice.compression import compress_text
 
     rng = random.Random(16)  # noqa: S311 - sample data, not secrets
@@ -106,14 +139,9 @@ def stored_pool() -> list[tuple[int, bytes, bytes, bytes]]:
         (
             k,
             compress_text(request),
+            compress_text(response, context=request),
             compress_text(response),
-            _headers(
-                **{
-                    "Content-Type": "application/json",
-                    "X-Request-Id": f"{rng.getrandbits(128):032x}",
-                    "X-RateLimit-Remaining": str(rng.randint(0, 119)),
-                }
-            ),
+            _response_headers(rng.randint(0, 119)),
         )
         for k, request, response in body_pool()
     ]
@@ -278,9 +306,9 @@ def _prepare(cursor: Any) -> list[tuple[str, str]]:
     returns those indexes (name, definition) to build again afterwards."""
     cursor.execute(
         "CREATE TABLE bench_body_pool (n int PRIMARY KEY, request bytea, response bytea,"
-        " headers bytea)"
+        " response_alone bytea, headers bytea)"
     )
-    cursor.executemany("INSERT INTO bench_body_pool VALUES (%s, %s, %s, %s)", stored_pool())
+    cursor.executemany("INSERT INTO bench_body_pool VALUES (%s, %s, %s, %s, %s)", stored_pool())
     indexes = _secondary_indexes(cursor)
     for name, _ in indexes:
         cursor.execute(f'DROP INDEX "{name}"')

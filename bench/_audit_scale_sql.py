@@ -88,7 +88,7 @@ INSERT INTO backoffice_apicall (
     state, idempotent, started_at, finished_at)
 SELECT %(rows)s + s, %(operations)s + 1, %(account0)s, 'GET',
     'https://bench0.thulium.com/api/customers?page=' || s || '&limit=100', %(request_headers)s,
-    ''::bytea, 200, p.headers, p.response, md5('s' || s)::uuid::text, 120,
+    ''::bytea, 200, p.headers, p.response_alone, md5('s' || s)::uuid::text, 120,
     '', '', 'done', true, %(at)s + s * interval '1 second', %(at)s + s * interval '1 second'
 FROM generate_series(1, %(sync_calls)s) AS s JOIN bench_body_pool AS p ON p.n = s
 """

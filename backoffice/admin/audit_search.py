@@ -17,7 +17,7 @@ from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet
+from django.db.models import F, Func, Q, QuerySet, TextField, Value
 from django.db.models.functions import Lower
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
@@ -29,6 +29,27 @@ from backoffice.models import ApiCall, Operation
 _MAX_ID_DIGITS = 18
 # A search by requester looks among at most this many matching staff members.
 _ACTORS_SEARCHED = 100
+
+
+# What UrlPath keeps of a URL; migration 0012's index holds the same expression.
+URL_PATH_PATTERN = "^(?:[A-Za-z][A-Za-z0-9+.-]*://[^/]*)?(.*)$"
+# A fragment's leading "https://host" or "host.tld" (followed by its path).
+_LEADING_HOST = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*://[^/]*|[^/]*\.[^/]*(?=/))")
+
+
+class UrlPath(Func):
+    """An API call's URL after its scheme and host, as migration 0012's trigram index holds it
+    on PostgreSQL (the hosts' trigrams, in every row, were half that index). SQLite has no
+    regular expressions and no such index: there it is the whole URL."""
+
+    function = "substring"
+    output_field = TextField()
+
+    def __init__(self) -> None:
+        super().__init__(F("url"), Value(URL_PATH_PATTERN))
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return compiler.compile(self.get_source_expressions()[0])
 
 
 def _as_id(term: str) -> int | None:
@@ -59,12 +80,19 @@ def _rarest_part(term: str) -> str:
     return max(ids, key=len) if ids else term
 
 
+def _path_of(term: str) -> str:
+    """A URL fragment without the scheme and host it may start with: what the index holds."""
+    return _LEADING_HOST.sub("", term)
+
+
 def _url_contains(term: str) -> Q:
-    part = _rarest_part(term)
+    """Part of a URL's path (``UrlPath``): the host is the account's, found by its filter."""
+    path = _path_of(term)
+    part = _rarest_part(path)
     if part == term:
-        return Q(url__icontains=term)
+        return Q(url_path__icontains=term)
     # LOWER(url) matches no index, so only the rarer part drives the index lookup.
-    return Q(url__icontains=part) & Q(url_lower__contains=term.lower())
+    return Q(url_path__icontains=part) & Q(url_lower__contains=term.lower())
 
 
 def api_call_search(queryset: QuerySet[ApiCall], search_term: str) -> QuerySet[ApiCall]:
@@ -72,7 +100,7 @@ def api_call_search(queryset: QuerySet[ApiCall], search_term: str) -> QuerySet[A
     term = search_term.strip()
     if not term:
         return queryset
-    queryset = queryset.alias(url_lower=Lower("url"))
+    queryset = queryset.alias(url_lower=Lower("url"), url_path=UrlPath())
     condition = Q(vendor_request_id=term) | _url_contains(term) | Q(error_message__icontains=term)
     if (operation_id := _as_id(term)) is not None:
         condition |= Q(operation_id=operation_id)

@@ -10,15 +10,20 @@ and, the flag being set, reconciles before sending anything again.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
 from django.utils import timezone
 
+from backoffice.fields import CompressedTextField
 from backoffice.models import ApiCall, Operation
 from connectors.transport import CallRecord, CallStart
 
 logger = logging.getLogger(__name__)
+
+
+def _field(field: object) -> CompressedTextField:
+    return cast(CompressedTextField, field)  # ApiCall's response body and headers
 
 
 class AuditHooks:
@@ -59,11 +64,19 @@ class AuditHooks:
         row_id = self.rows.pop(record.call_id)
         # Only a row still in flight is completed: a run that took the operation over after this
         # one's lease lapsed may have closed it as interrupted, and a finished row is final.
+        request_id = (record.request_id or "")[:128]
+        # Stored as ApiCall.save() would: the body compressed against the request body, the
+        # headers against the request id (their x-request-id, most often).
+        stored = ApiCall._meta.get_field
         completed = ApiCall.objects.filter(pk=row_id, state=ApiCall.State.IN_FLIGHT).update(
             status_code=record.status,
-            response_headers=record.response_headers,
-            response_body=record.response_body or "",
-            vendor_request_id=(record.request_id or "")[:128],
+            response_headers=_field(stored("response_headers")).stored(
+                record.response_headers, context=request_id
+            ),
+            response_body=_field(stored("response_body")).stored(
+                record.response_body or "", context=record.request_body or ""
+            ),
+            vendor_request_id=request_id,
             duration_ms=round(record.duration_ms),
             error_class=type(error).__name__ if error is not None else "",
             error_message=str(error) if error is not None else "",

@@ -39,3 +39,22 @@ def test_every_operation_search_is_an_index_lookup() -> None:
     explained = plan(operation_search(Operation.objects.all(), "Nowak"))
     assert "operation_target_label_trgm" in explained
     assert "Seq Scan on backoffice_operation" not in explained
+
+
+def test_the_url_index_holds_the_expression_the_search_compares() -> None:
+    from importlib import import_module
+
+    from backoffice.admin import audit_search
+
+    migration = import_module("backoffice.migrations.0012_audit_smaller_indexes")
+    assert migration.URL_PATH_PATTERN == audit_search.URL_PATH_PATTERN
+    explained = plan(api_call_search(ApiCall.objects.all(), "customers/4711"))
+    assert "apicall_url_trgm" in explained
+
+
+def test_the_vendor_request_id_is_found_through_its_hash_index() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'apicall_vendor_request'")
+        (definition,) = cursor.fetchone()
+    assert "USING hash (vendor_request_id)" in definition
+    assert "apicall_vendor_request" in plan(ApiCall.objects.filter(vendor_request_id="r-4711"))

@@ -149,6 +149,39 @@ def test_it_keeps_a_call_closed_by_another_run_and_logs_the_late_outcome(
     assert "was already closed when its outcome came back (HTTP 200, ok)" in caplog.text
 
 
+def test_the_recorder_completes_a_call_with_its_response_read_back_whole() -> None:
+    operation = OperationFactory(state=Operation.State.RUNNING)
+    hooks = AuditHooks(operation)
+    start = CallStart(
+        call_id="c1",
+        vendor="bony",
+        method="POST",
+        url="https://app.bony.chat/api/v1/contact/1/tags",
+        request_headers={"Authorization": "[redacted]"},
+        request_body='{"tags": [{"name": "vip"}, {"name": "reklamacja"}]}',
+        idempotent=True,
+        started_at=datetime.now(UTC),
+    )
+    hooks.before_send(start)
+    body = '{"status": "success", "data": {"tags": [{"name": "vip"}, {"name": "reklamacja"}]}}'
+    hooks.recorder(
+        CallRecord(
+            **vars(start),
+            status=200,
+            response_headers={"x-request-id": "r-1"},
+            response_body=body,
+            duration_ms=31.0,
+            request_id="r-1",
+            error=None,
+        )
+    )
+
+    call = ApiCall.objects.get()
+    assert (call.request_body, call.response_body) == (start.request_body, body)
+    assert (call.state, call.vendor_request_id) == ("done", "r-1")
+    assert call.response_headers == {"x-request-id": "r-1"}
+
+
 # --- the PostgreSQL trigger: raw SQL, past the ORM ---------------------------------------------
 
 

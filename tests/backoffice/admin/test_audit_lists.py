@@ -192,3 +192,11 @@ def test_a_deep_page_lists_the_same_rows_found_by_their_ids_first(owner_client: 
     finally:
         EstimatedCountPaginator.ids_first_from, ApiCallAdmin.list_per_page = original
     assert pages == [newest_first[:3], newest_first[3:6], newest_first[6:]]
+
+
+def test_a_url_search_finds_the_path_after_a_host_typed_with_it(
+    owner_client: Client, calls: dict[str, ApiCall]
+) -> None:
+    url = calls["refused"].url
+    assert listed(owner_client, CALLS, q=url) == [calls["refused"].pk]
+    assert listed(owner_client, CALLS, q=url.split("://", 1)[1]) == [calls["refused"].pk]
