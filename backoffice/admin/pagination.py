@@ -100,7 +100,8 @@ class EstimatedCountPaginator(Paginator):
 
     @cached_property
     def _estimate(self) -> int:
-        return self._query_estimate(self.object_list)
+        qs = self.object_list
+        return self._query_estimate(qs) if isinstance(qs, QuerySet) else 0
 
     @cached_property
     def count(self) -> int:
