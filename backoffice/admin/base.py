@@ -42,9 +42,13 @@ class AuditTableAdmin(ValidSelectionMixin, ReadOnlyAdminMixin, admin.ModelAdmin)
         per_page: int,
         orphans: int = 0,
         allow_empty_first_page: bool = True,
-    ) -> EstimatedCountPaginator:
-        paginator = EstimatedCountPaginator(queryset, per_page, orphans, allow_empty_first_page)
-        paginator.searched = bool(request.GET.get(SEARCH_VAR, "").strip())
+    ) -> Any:
+        """The paginator, told whether the list is searched (see ``EstimatedCountPaginator``)."""
+        paginator = super().get_paginator(
+            request, queryset, per_page, orphans, allow_empty_first_page
+        )
+        if isinstance(paginator, EstimatedCountPaginator):
+            paginator.searched = bool(request.GET.get(SEARCH_VAR, "").strip())
         return paginator
 
     def action_checkbox(self, obj: Any) -> SafeString:
