@@ -86,7 +86,7 @@ def time_pages(built: Built, args: argparse.Namespace) -> list[dict[str, Any]]:
     }
     with override_settings(ROOT_URLCONF=urlconf(stock_site()), STORAGES=storages):
         for page in pages(built, samples(built)):
-            if args.only and args.only not in page.name:
+            if args.only and not any(part in page.name for part in args.only):
                 continue
             for who, client in clients.items():
                 ours, response = median_ms(client, f"/admin/{page.path}", page.ours, args.runs)
@@ -198,8 +198,13 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5, help="timed requests per page")
     parser.add_argument("--stock-runs", type=int, default=3)
     parser.add_argument("--no-stock", action="store_true", help="skip the stock pages")
+    parser.add_argument(
+        "--only",
+        action="append",
+        metavar="TEXT",
+        help="time only the pages whose name holds TEXT (repeatable), e.g. 'q error'",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
-    parser.add_argument("--only", help="time only the pages whose name holds this text")
     parser.add_argument(
         "--disk-only", action="store_true", help="print the disk, then stop (no page timing)"
     )
@@ -267,7 +272,8 @@ def measure(built: Built, args: argparse.Namespace) -> int:
     table = time_pages(built, args)
     missed = [row for row in table if verdict(row) != "ok"]
     print(f"\n{len(table) - len(missed)} of {len(table)} page figures within target")
-    retention(built)
+    if not args.only:  # a partial run leaves the oldest month for the next one
+        retention(built)
     return 0
 
 

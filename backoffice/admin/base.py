@@ -3,9 +3,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin import helpers
+from django.contrib.admin.views.main import SEARCH_VAR
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext
 
 from backoffice.admin.actions.selection import ValidSelectionMixin
 from backoffice.admin.pagination import EstimatedCountPaginator
@@ -30,6 +34,33 @@ class AuditTableAdmin(ValidSelectionMixin, ReadOnlyAdminMixin, admin.ModelAdmin)
     paginator = EstimatedCountPaginator
     show_full_result_count = False
     list_per_page = 50
+
+    def get_paginator(
+        self,
+        request: HttpRequest,
+        queryset: Any,
+        per_page: int,
+        orphans: int = 0,
+        allow_empty_first_page: bool = True,
+    ) -> Any:
+        """The paginator, told whether the list is searched (see ``EstimatedCountPaginator``)."""
+        paginator = super().get_paginator(
+            request, queryset, per_page, orphans, allow_empty_first_page
+        )
+        if isinstance(paginator, EstimatedCountPaginator):
+            paginator.searched = bool(request.GET.get(SEARCH_VAR, "").strip())
+        return paginator
+
+    def action_checkbox(self, obj: Any) -> SafeString:
+        """Django's row checkbox, the same HTML written directly: Django renders a form widget
+        through the template engine for each of the 50 rows, a fifth of a list page's time."""
+        label = format_html(gettext("Select this object for an action - {}"), str(obj))
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            str(obj.pk),
+            label,
+        )
 
 
 class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):

@@ -7,6 +7,8 @@ from django.db import connection, transaction
 
 from backoffice.admin.audit_search import api_call_search, operation_search
 from backoffice.models import ApiCall, Operation
+from backoffice.scoping import queryset_in_accounts
+from tests.factories import BonyAccountFactory
 
 pytestmark = [
     pytest.mark.django_db,
@@ -58,3 +60,19 @@ def test_the_vendor_request_id_is_found_through_its_hash_index() -> None:
         (definition,) = cursor.fetchone()
     assert "USING hash (vendor_request_id)" in definition
     assert "apicall_vendor_request" in plan(ApiCall.objects.filter(vendor_request_id="r-4711"))
+
+
+def test_a_scoped_error_search_finds_the_account_in_the_trigram_index() -> None:
+    """Migration 0013: the account is a column of ``apicall_error_trgm``, and the scope sends
+    its ids as ``bigint`` so that the index can use them (an ``integer`` could not)."""
+    account = BonyAccountFactory()
+    scoped = queryset_in_accounts(
+        ApiCall.objects.all(), path="account", account_ids=frozenset({account.pk})
+    )
+    with connection.cursor() as cursor:
+        # In a test's few rows the account's own index would do; without it (the test's
+        # transaction puts it back), the account must come from the trigram index.
+        cursor.execute("DROP INDEX apicall_account_recent")
+    lines = plan(api_call_search(scoped, "not found")).splitlines()
+    scan = next(i for i, line in enumerate(lines) if "Index Scan on apicall_error_trgm" in line)
+    assert "account_id = " in lines[scan + 1]
