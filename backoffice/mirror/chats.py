@@ -10,7 +10,7 @@ from datetime import datetime
 from django.utils import timezone
 
 from backoffice.mirror.tickets import contact_ids
-from backoffice.mirror.upsert import Upserted, rows_gone_flag, rows_upsert
+from backoffice.mirror.upsert import Upserted, pk_by_vendor_id, rows_gone_flag, rows_upsert
 from backoffice.models import ChatConversation, ChatMessage, Contact, VendorAccount
 
 CHAT_LIMITS = {"vendor_id": 191, "vendor_status": 64, "assignee": 191}
@@ -79,11 +79,7 @@ def chat_messages_upsert_by_vendor_id(
     *, account_id: int, vendor_id: str, rows: Sequence[ChatMessageRow]
 ) -> Upserted | None:
     """The messages of the account's conversation ``vendor_id``; None when the mirror lacks it."""
-    conversation_id = (
-        ChatConversation.objects.filter(account_id=account_id, vendor_id=vendor_id)
-        .values_list("pk", flat=True)
-        .first()
-    )
+    conversation_id = pk_by_vendor_id(ChatConversation, account_id=account_id, vendor_id=vendor_id)
     if conversation_id is None:
         return None
     return chat_messages_upsert(conversation_id=conversation_id, rows=rows)

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from backoffice.mirror.upsert import Upserted, rows_gone_flag, rows_upsert
+from backoffice.mirror.upsert import Upserted, pk_by_vendor_id, rows_gone_flag, rows_upsert
 from backoffice.models import Contact, Ticket, TicketMessage
 
 TICKET_LIMITS = {"vendor_id": 64, "subject": 500, "status": 64}
@@ -111,11 +111,7 @@ def ticket_messages_upsert_by_vendor_id(
     *, account_id: int, vendor_id: str, rows: Sequence[TicketMessageRow]
 ) -> Upserted | None:
     """The messages of the account's ticket ``vendor_id``; None when the mirror lacks it."""
-    ticket_id = (
-        Ticket.objects.filter(account_id=account_id, vendor_id=vendor_id)
-        .values_list("pk", flat=True)
-        .first()
-    )
+    ticket_id = pk_by_vendor_id(Ticket, account_id=account_id, vendor_id=vendor_id)
     if ticket_id is None:
         return None
     return ticket_messages_upsert(ticket_id=ticket_id, rows=rows)

@@ -172,6 +172,13 @@ def rows_vanished_flag(
     return rows.update(vanished_at=now)
 
 
+def pk_by_vendor_id(model: type[models.Model], *, account_id: int, vendor_id: str) -> int | None:
+    """The primary key of the account's row ``vendor_id`` in the mirror, or None."""
+    rows = model._default_manager.filter(account_id=account_id, vendor_id=vendor_id)
+    pk: int | None = rows.values_list("pk", flat=True).first()
+    return pk
+
+
 def rows_gone_flag(model: type[models.Model], pks: list[int], *, now: datetime) -> int:
     """Rows whose read by id answered 404: flagged vanished (kept), once."""
     if not pks:

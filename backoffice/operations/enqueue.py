@@ -84,14 +84,17 @@ def _action(name: str) -> Action:
 def operation_skip_reason(*, action: str, target: models.Model) -> str | None:
     """Why ``target`` cannot take ``action`` (no such action at its vendor, an inactive account,
     the handler's or the action's own rule), or None when it fits."""
-    definition = _action(action)
+    return _target_skip_reason(_action(action), target)
+
+
+def _target_skip_reason(action: Action, target: models.Model) -> str | None:
     account = account_of(target)
-    handler = definition.handler(account.vendor)
+    handler = action.handler(account.vendor)
     if handler is None:
         return f"{account.get_vendor_display()} does not support this action"
-    if not account.is_active and not definition.on_inactive_accounts:
+    if not account.is_active and not action.on_inactive_accounts:
         return f"the account {account.name} is inactive"
-    return handler.skip_reason(target) or definition.skip_reason(target)
+    return handler.skip_reason(target) or action.skip_reason(target)
 
 
 class _Writer:
@@ -150,9 +153,9 @@ def _rows(targets: Iterable[models.Model]) -> Iterator[models.Model]:
 
 
 def _skip_reason(
-    action: str, target: models.Model, params: Params
+    action: Action, target: models.Model, params: Params
 ) -> tuple[str | None, Mapping[str, Any]]:
-    reason = operation_skip_reason(action=action, target=target)
+    reason = _target_skip_reason(action, target)
     if reason is not None:
         return reason, {}
     try:
@@ -181,13 +184,14 @@ def operations_enqueue(
     """
     result = Enqueued(group_id=uuid.uuid4())
     allowed = account_ids_in_scope_of(actor)
-    writer = _Writer(_action(action), actor, result)
+    definition = _action(action)
+    writer = _Writer(definition, actor, result)
     with transaction.atomic():
         for target in _rows(targets):
             if allowed is not None and account_of(target).pk not in allowed:
                 result.skipped.append(Skipped(f"#{target.pk}", OUTSIDE_SCOPE))
                 continue
-            reason, values = _skip_reason(action, target, params)
+            reason, values = _skip_reason(definition, target, params)
             if reason is None:
                 reason = writer.add(target, values)
             if reason is not None:

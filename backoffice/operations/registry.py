@@ -31,13 +31,3 @@ def action_for(name: str) -> Action | None:
 def handler_for(name: str, vendor: str) -> Handler | None:
     action = ACTIONS.get(name)
     return None if action is None else action.handler(vendor)
-
-
-def vendors_for(name: str) -> list[str]:
-    action = ACTIONS.get(name)
-    return [] if action is None else action.vendors
-
-
-def permission_of(name: str) -> str:
-    """The permission (``"backoffice.<codename>"``) that lets staff take the action ``name``."""
-    return f"backoffice.{ACTIONS[name].permission}"
