@@ -2,9 +2,10 @@
 
 Every search staff type is an index lookup on PostgreSQL: ids and vendor request ids as exact
 matches (not Django's ``=field`` prefix, which compares ``UPPER(col::text)`` and so scans every
-row), text by ``icontains`` on the ``UPPER(...)`` trigram indexes of migration 0008, and the
-requester through the few users whose name matches. SQLite runs the same queries without those
-indexes (a scan, fine at its sizes).
+row), text by ``icontains`` on the ``UPPER(...)`` trigram indexes of migration 0008 (the URL's
+path since 0012; the error text with the account since 0013, of the calls with one since 0014),
+and the requester through the few users whose name matches. SQLite runs the same queries
+without those indexes (a scan, fine at its sizes).
 """
 
 from __future__ import annotations
@@ -95,13 +96,20 @@ def _url_contains(term: str) -> Q:
     return Q(url_path__icontains=part) & Q(url_lower__contains=term.lower())
 
 
+def _error_contains(term: str) -> Q:
+    """Part of the error text. Migration 0014's trigram index holds only the calls with an
+    error text (``error_message <> ''``); the condition says so too (it changes no match: a
+    term is never empty), or PostgreSQL could not use that index."""
+    return Q(error_message__icontains=term) & ~Q(error_message="")
+
+
 def api_call_search(queryset: QuerySet[ApiCall], search_term: str) -> QuerySet[ApiCall]:
     """A vendor request id or an operation id exactly, or part of the URL or error message."""
     term = search_term.strip()
     if not term:
         return queryset
     queryset = queryset.alias(url_lower=Lower("url"), url_path=UrlPath())
-    condition = Q(vendor_request_id=term) | _url_contains(term) | Q(error_message__icontains=term)
+    condition = Q(vendor_request_id=term) | _url_contains(term) | _error_contains(term)
     if (operation_id := _as_id(term)) is not None:
         condition |= Q(operation_id=operation_id)
     return queryset.filter(condition)
