@@ -281,4 +281,7 @@ def test_migration_0014_applies_and_reverts_and_old_rows_read_as_before() -> Non
         assert sorted(full) == sorted(
             ["backoffice_apicall_pkey", operation_index, "apicall_started"]
         )
-        assert "WHERE (error_message <> ''::text)" in definitions["apicall_error_trgm"]
+        assert definitions["apicall_error_trgm"].endswith(
+            "gin (account_id, upper(NULLIF(error_message, ''::text)) gin_trgm_ops)"
+            " WHERE (NULLIF(error_message, ''::text) IS NOT NULL)"
+        )
