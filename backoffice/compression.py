@@ -15,7 +15,19 @@ migration converts the columns without rewriting their rows) and is returned as 
 Version 2 is version 1 with the dictionary followed by a context: text the reader holds anyway.
 A response body is stored so with its request body as the context (a vendor's answer repeats
 the names, fields and words of the request), which saves about a quarter of what the response
-costs alone; reading it back takes the same context (``ChainedText``).
+costs alone; reading it back takes the same context (``ChainedText``). Version 2 is no longer
+written (version 3 replaced it for bodies); headers still use it.
+
+Version 3 holds an API call's request body and response body as one stream, in the response
+column: the version byte, the length in bytes of the request's UTF-8 (unsigned LEB128: 1-3
+bytes), then the raw deflate, with version 1's dictionary, of the request's UTF-8 followed by the
+response's. One stream pays for one set of Huffman tables where two streams paid for two, and
+the response refers back to its request as version 2's did. The request column then holds the
+version byte alone (``HELD``): its text is held with the response. A length is used, not a
+separator, so that no text is refused or escaped. ``compress_pair`` writes a call's two columns
+so when both texts are non-empty, and each alone otherwise (a stream for one text costs more than
+its version 1 value). The request body alone stays as version 1 while the call is in flight: that
+row is committed before the request leaves, and the response is written once it is known.
 """
 
 from __future__ import annotations
@@ -24,6 +36,9 @@ import zlib
 
 VERSION_1 = b"\x01"
 VERSION_2 = b"\x02"  # VERSION_1's dictionary, then a context the caller gives
+VERSION_3 = b"\x03"  # a request body and its response body, one stream, VERSION_1's dictionary
+# The request column of a version 3 call: its text is held in the response column's stream.
+HELD = VERSION_3
 _LEVEL = 9
 _WINDOW = -15  # raw deflate, 32 KiB window
 
@@ -62,10 +77,92 @@ def compress_text(text: str, *, context: str = "") -> bytes:
     version, dictionary = (
         (VERSION_2, _dictionary(context)) if context else (VERSION_1, DICTIONARY_1)
     )
+    return version + _deflate(text.encode(), dictionary)
+
+
+def _deflate(data: bytes, dictionary: bytes) -> bytes:
     compressor = zlib.compressobj(
         _LEVEL, zlib.DEFLATED, _WINDOW, 9, zlib.Z_DEFAULT_STRATEGY, dictionary
     )
-    return version + compressor.compress(text.encode()) + compressor.flush()
+    return compressor.compress(data) + compressor.flush()
+
+
+def _leb128(number: int) -> bytes:
+    out = bytearray()
+    while True:
+        low, number = number & 0x7F, number >> 7
+        out.append(low | 0x80 if number else low)
+        if not number:
+            return bytes(out)
+
+
+def compress_held(request: str, response: str) -> bytes:
+    """The response column of a call whose request body is held with it (version 3)."""
+    first = request.encode()
+    return VERSION_3 + _leb128(len(first)) + _deflate(first + response.encode(), DICTIONARY_1)
+
+
+def compress_pair(request: str, response: str) -> tuple[bytes, bytes]:
+    """A call's request and response columns: ``HELD`` and one stream when both have text,
+    else each text alone (version 1, or b"" for "")."""
+    if request and response:
+        return HELD, compress_held(request, response)
+    return compress_text(request), compress_text(response)
+
+
+class PairedText:
+    """A response column holding its request body too (version 3), as read: both texts."""
+
+    __slots__ = ("request", "response")
+
+    def __init__(self, request: str, response: str) -> None:
+        self.request = request
+        self.response = response
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, PairedText) and (self.request, self.response) == (
+            other.request,
+            other.response,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.request, self.response))
+
+    def __repr__(self) -> str:
+        return f"<PairedText of {len(self.request)} + {len(self.response)} characters>"
+
+
+class HeldText:
+    """A request column whose text is held with the response (``HELD``), as read."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<HeldText: the request body is in the response column>"
+
+
+HELD_TEXT = HeldText()
+
+
+def decompress_pair(stored: bytes | memoryview) -> PairedText:
+    """The request and response texts of a version 3 value."""
+    data = bytes(stored)
+    if data[:1] != VERSION_3 or len(data) < 2:
+        raise ValueError("not a request and response stored as one stream (version 3)")
+    length, shift, at = 0, 0, 1
+    while True:
+        if at >= len(data):
+            raise ValueError("a version 3 value cut short in its length")
+        byte = data[at]
+        length |= (byte & 0x7F) << shift
+        at, shift = at + 1, shift + 7
+        if not byte & 0x80:
+            break
+    decompressor = zlib.decompressobj(_WINDOW, zdict=DICTIONARY_1)
+    both = decompressor.decompress(data[at:]) + decompressor.flush()
+    if length > len(both):
+        raise ValueError("a version 3 value shorter than its request's length")
+    return PairedText(both[:length].decode(), both[length:].decode())
 
 
 class ChainedText:
@@ -89,18 +186,29 @@ def _inflate(deflated: bytes, dictionary: bytes) -> str:
     return (decompressor.decompress(deflated) + decompressor.flush()).decode()
 
 
-def read_stored(stored: bytes | memoryview | str) -> str | ChainedText:
-    """What a column holds: its text, or, stored against a context, a ``ChainedText``."""
+Stored = str | ChainedText | PairedText | HeldText
+
+
+def read_stored(stored: bytes | memoryview | str) -> Stored:
+    """What a column holds: its text; stored against a context, a ``ChainedText``; a request
+    and response as one stream, a ``PairedText``; the request column of such a call,
+    ``HELD_TEXT``."""
     if isinstance(stored, str):
         return stored
     data = bytes(stored)
     if data[:1] == VERSION_2:
         return ChainedText(data)
+    if data == HELD:
+        return HELD_TEXT
+    if data[:1] == VERSION_3:
+        return decompress_pair(data)
     return decompress_text(data)
 
 
 def decompress_text(stored: bytes | memoryview | str, *, context: str = "") -> str:
-    """The text ``compress_text`` was given (or a value stored as plain text before)."""
+    """The text ``compress_text`` was given (or a value stored as plain text before); of a
+    version 3 value, the response's text (``decompress_pair`` gives both). The request column
+    of such a call holds no text of its own: reading it alone is refused (``ValueError``)."""
     if isinstance(stored, str):
         return stored
     data = bytes(stored)
@@ -108,4 +216,8 @@ def decompress_text(stored: bytes | memoryview | str, *, context: str = "") -> s
         return _inflate(data[1:], DICTIONARY_1)
     if data[:1] == VERSION_2:
         return ChainedText(data).text(context)
+    if data == HELD:
+        raise ValueError("this request body is held with its response (version 3)")
+    if data[:1] == VERSION_3:
+        return decompress_pair(data).response
     return data.decode()

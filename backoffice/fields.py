@@ -7,7 +7,16 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
 from backoffice import crypto
-from backoffice.compression import ChainedText, compress_text, read_stored
+from backoffice.compression import (
+    HELD,
+    ChainedText,
+    HeldText,
+    PairedText,
+    Stored,
+    compress_held,
+    compress_text,
+    read_stored,
+)
 from backoffice.crypto import Secret
 
 
@@ -51,7 +60,7 @@ class EncryptedSecretField(models.TextField):
 
 
 # Values that are already the column's bytes (or were read from it as they are).
-_STORED = (bytes, memoryview, ChainedText)
+_STORED = (bytes, memoryview, ChainedText, PairedText, HeldText)
 
 
 class CompressedTextField(models.BinaryField):
@@ -60,11 +69,20 @@ class CompressedTextField(models.BinaryField):
     For write-once text nothing filters on: audit bodies. Lookups compare the stored bytes, so
     none but ``isnull`` means anything.
 
-    ``chained_to`` names a text field of the same row to compress against (a response body
-    against its request body): a ``save()`` stores it so, and a query's ``update()`` may pass
-    the stored bytes (``compress_text(text, context=...)``). Read from the database, such a
+    ``chained_to`` names a text field of the same row to compress against (response headers
+    against the vendor request id): a ``save()`` stores it so, and a query's ``update()`` may
+    pass the stored bytes (``compress_text(text, context=...)``). Read from the database, such a
     value is a ``ChainedText`` until the model gives it the other field's text
     (``ApiCall.from_db``); ``values()`` of it alone therefore returns the ``ChainedText``.
+
+    ``held_by`` (on a request body) and ``holds`` (on its response body) name the two fields of
+    a pair stored as one stream (``compression.compress_pair``, version 3) once both have text:
+    the response column holds both texts, the request column the marker ``HELD``. A ``save()``
+    stores them so; a query's ``update()`` passes ``compress_pair``'s two values. Read from the
+    database, the response column is a ``PairedText`` and the request column ``HELD_TEXT``
+    until the model gives each its text (``ApiCall.from_db``), so ``values()`` of them return
+    those. Rows written before (version 1, version 2 against the request body, plain text) read
+    as they always did.
     """
 
     description = "Compressed text"
@@ -72,15 +90,25 @@ class CompressedTextField(models.BinaryField):
     _pyi_private_set_type: str
     _pyi_private_get_type: str  # type: ignore[assignment]
 
-    def __init__(self, *args: Any, chained_to: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        chained_to: str | None = None,
+        held_by: str | None = None,
+        holds: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         kwargs.setdefault("default", "")
         kwargs.setdefault("blank", True)
         super().__init__(*args, **kwargs)
         self.editable = False
         self.chained_to = chained_to
+        self.held_by = held_by
+        self.holds = holds
 
     def deconstruct(self) -> Any:
-        # chained_to is how values are written, not the column: migrations need not know it.
+        # chained_to, held_by and holds are how values are written, not the column: migrations
+        # need not know them.
         name, path, args, kwargs = super().deconstruct()
         kwargs.pop("editable", None)
         return name, path, args, kwargs
@@ -88,19 +116,28 @@ class CompressedTextField(models.BinaryField):
     def _check_str_default_value(self) -> list[Any]:
         return []  # the default is text, like the values: it is compressed on the way in
 
-    def from_db_value(
-        self, value: Any, expression: Any, connection: Any
-    ) -> str | ChainedText | None:
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Stored | None:
         return None if value is None else read_stored(value)
 
-    def to_python(self, value: Any) -> str | ChainedText | None:
-        if value is None or isinstance(value, ChainedText):
+    def to_python(self, value: Any) -> Stored | None:
+        if value is None or isinstance(value, ChainedText | PairedText | HeldText):
             return value
         return read_stored(value)
 
     def pre_save(self, model_instance: models.Model, add: bool) -> Any:
         value = super().pre_save(model_instance, add)
-        if self.chained_to is None or value is None or isinstance(value, _STORED):
+        if value is None or isinstance(value, _STORED):
+            return value
+        # A pair is one stream only when both are texts to store (not bytes given as stored).
+        if self.held_by is not None:  # a request body: the marker once the pair is one stream
+            response = getattr(model_instance, self.held_by)
+            return HELD if value and response and isinstance(response, str) else value
+        if self.holds is not None:  # a response body: with its request's text, if it has one
+            request = getattr(model_instance, self.holds)
+            if value and request and isinstance(request, str):
+                return compress_held(request, self._text(value))
+            return value
+        if self.chained_to is None:
             return value
         return self.stored(value, context=getattr(model_instance, self.chained_to) or "")
 
@@ -125,6 +162,10 @@ class CompressedTextField(models.BinaryField):
             return bytes(value)
         if isinstance(value, ChainedText):
             return value.data
+        if isinstance(value, HeldText):
+            return HELD
+        if isinstance(value, PairedText):
+            return compress_held(value.request, value.response)
         return self.stored(value)
 
     def value_to_string(self, obj: models.Model) -> str:
@@ -150,7 +191,7 @@ class CompressedJSONField(CompressedTextField):
         return None if value is None else self._load(value)
 
     def to_python(self, value: Any) -> Any:
-        if value is None or isinstance(value, dict | list | ChainedText):
+        if value is None or isinstance(value, dict | list | ChainedText | PairedText | HeldText):
             return value
         return self._load(value)
 
@@ -162,7 +203,7 @@ class CompressedJSONField(CompressedTextField):
 
     def _load(self, value: Any) -> Any:
         stored = read_stored(value)
-        return stored if isinstance(stored, ChainedText) else self._value(stored)
+        return self._value(stored) if isinstance(stored, str) else stored
 
     def value_to_string(self, obj: models.Model) -> str:
         return json.dumps(self.value_from_object(obj), ensure_ascii=False)

@@ -40,10 +40,10 @@ SELECT j, op, %(account0)s + k %% %(accounts)s,
     (ARRAY['PUT', 'DELETE', 'PUT', 'POST'])[1 + op / 8 %% 4],
     'https://bench' || k %% %(accounts)s || '.thulium.com/api/customers/' || (700000 + k)
         || (ARRAY['/tags', '/tags', '', '/feed'])[1 + op / 8 %% 4],
-    %(request_headers)s, p.request, status,
+    %(request_headers)s, CASE WHEN status IS NULL THEN p.request ELSE %(held)s END, status,
     CASE WHEN status IS NULL THEN %(no_headers)s ELSE p.headers END,
-    CASE WHEN status IS NULL THEN ''::bytea WHEN status >= 400
-         THEN (%(error_bodies)s::bytea[])[1 + e] ELSE p.response END,
+    CASE WHEN status IS NULL THEN ''::bytea WHEN status >= 400 THEN p.errors[1 + e]
+         ELSE p.response END,
     CASE WHEN status IS NULL THEN '' ELSE md5(j::text)::uuid::text END,
     50 + (j * 31) %% 900,
     CASE WHEN status IS NULL THEN 'Timeout' WHEN status = 429 THEN 'RateLimited'

@@ -41,6 +41,7 @@ from _audit_scale_pages import (
 from bulk_action import Refused, bench_database, django_setup
 
 BYTES_TARGET = 1024
+BODIES = ("request_body", "response_body")
 # Disk the build needs at its peak, per API call (table, indexes being built, WAL), and spare.
 BUILD_BYTES_PER_ROW = 3 * 1024
 SPARE_BYTES = 2 * 2**30
@@ -153,6 +154,9 @@ def columns(rows: int) -> None:
     print(f"  heap bytes per row, by column ({rows:,} rows, 1 % sample):")
     for name, size in zip([*names, "(whole row)"], averages, strict=True):
         print(f"    {name:40} {float(size or 0):8,.1f}")
+    # A finished call's two bodies are one stream in response_body (request_body: a marker).
+    bodies = sum(float(averages[names.index(name)] or 0) for name in BODIES)
+    print(f"    {'(both bodies)':40} {bodies:8,.1f}")
 
 
 def retention(built: Built) -> None:

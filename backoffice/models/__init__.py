@@ -1,12 +1,6 @@
 from backoffice.models.accounts import AgentIdentity, BonyChannelKind, User, VendorAccount
-from backoffice.models.audit import (
-    ApiCall,
-    AuditTrailIsAppendOnly,
-    Operation,
-    OperationAction,
-    OperationState,
-    audit_retention,
-)
+from backoffice.models.append_only import AuditTrailIsAppendOnly, audit_retention
+from backoffice.models.audit import ApiCall, Operation, OperationAction, OperationState
 from backoffice.models.mirror import (
     ChatConversation,
     ChatMessage,

@@ -4,72 +4,44 @@ Both tables grow to millions of rows. Their indexes follow what the admin filter
 and what the workers look up: operations due for an attempt, requests left in flight. On
 PostgreSQL, migration 0008 adds trigram indexes for the text staff search in (URL, error text,
 target name), and migration 0012 the hash index of the vendor request id. An API call's bodies
-and headers are stored compressed, its response body against its request body and its
-response headers against its vendor request id.
+and headers are stored compressed: once its response is recorded, both bodies as one stream in
+the response column (the request column then holds a one-byte marker), and its response headers
+against its vendor request id. Migration 0014 packs the indexes whose keys only grow full
+(``AppendedIndex``, ``fillfactor = 100``) and keeps only the rows with an error text in the
+error-text index.
 
 The trail is append-only. An ``ApiCall`` is written in flight before its request leaves and
-completed once; after that it is never changed. Operations move through their states, but no
-audit row is ever deleted, except by the retention command (``manage.py prune_audit``) inside
-``audit_retention()``. The models and their querysets refuse everything else; on PostgreSQL a
-trigger (migration 0007) refuses it for any SQL, not just the ORM's.
+completed once; after that it is never changed. Its request body, recorded before the request
+leaves, is never rewritten either: completing the call may only move it into the response's
+stream. Operations move through their states, but no audit row is ever deleted, except by the
+retention command (``manage.py prune_audit``) inside ``audit_retention()``. The models and their
+querysets refuse everything else; on PostgreSQL a trigger (migrations 0007 and 0014) refuses it
+for any SQL, not just the ORM's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Collection
 from enum import nonmember
 from typing import Any, Self, cast
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
-from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from backoffice.compression import ChainedText
+from backoffice.compression import ChainedText, HeldText, PairedText
 from backoffice.fields import CompressedJSONField, CompressedTextField
+from backoffice.indexes import AppendedIndex
 from backoffice.models.accounts import VendorAccount
-
-# The PostgreSQL setting the trigger reads: 'on' for the rest of one transaction lets it delete.
-RETENTION_SETTING = "switchboard.audit_retention"
-_retention_active: ContextVar[bool] = ContextVar("audit_retention_active", default=False)
-
-
-class AuditTrailIsAppendOnly(Exception):
-    """A change to the audit trail that the application never makes."""
-
-
-@contextmanager
-def audit_retention(*, using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
-    """One transaction in which audit rows may be deleted: the retention command's, and no other.
-
-    Finished API calls still cannot be changed inside it. On PostgreSQL the permission is a
-    transaction-local setting (``SET LOCAL``), so it ends with the transaction whatever happens.
-    """
-    connection = connections[using]
-    with transaction.atomic(using=using):
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT set_config(%s, 'on', true)", [RETENTION_SETTING])
-        token = _retention_active.set(True)
-        try:
-            yield
-        finally:
-            _retention_active.reset(token)
-        # Only reached on success; after an error the rollback undoes the setting anyway.
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT set_config(%s, 'off', true)", [RETENTION_SETTING])
-
-
-def _refuse_deletion(what: str) -> None:
-    if not _retention_active.get():
-        raise AuditTrailIsAppendOnly(
-            f"The audit trail is append-only: {what} cannot be deleted. Old rows are removed "
-            "only by `manage.py prune_audit`."
-        )
+from backoffice.models.append_only import (
+    FINISHED_CALL_IS_FINAL,
+    REQUEST_IS_FINAL,
+    AuditTrailIsAppendOnly,
+    moves_request_into_response,
+    refuse_deletion,
+)
 
 
 class OperationAction(models.TextChoices):
@@ -106,7 +78,7 @@ class OperationState(models.TextChoices):
 
 class OperationQuerySet(models.QuerySet["Operation"]):
     def delete(self) -> tuple[int, dict[str, int]]:
-        _refuse_deletion("operations")
+        refuse_deletion("operations")
         return super().delete()
 
 
@@ -226,7 +198,7 @@ class Operation(models.Model):
         return f"{self.get_action_display()} · {self.target_label or self.account.name} #{self.pk}"
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        _refuse_deletion("an operation")
+        refuse_deletion("an operation")
         return super().delete(*args, **kwargs)
 
 
@@ -235,26 +207,27 @@ class ApiCallState(models.TextChoices):
     DONE = "done", _("Done")
 
 
-FINISHED_CALL_IS_FINAL = (
-    "The audit trail is append-only: a finished API call (#{pk}) cannot be changed."
-)
-
-
 class ApiCallQuerySet(models.QuerySet["ApiCall"]):
     def update(self, **kwargs: Any) -> int:
         # In flight → done is the one change an API call goes through (the runner's recorder).
+        if "request_body" in kwargs and not moves_request_into_response(
+            kwargs["request_body"], kwargs.get("response_body")
+        ):
+            raise AuditTrailIsAppendOnly(REQUEST_IS_FINAL)
         finished = self.filter(state=ApiCallState.DONE).values_list("pk", flat=True).first()
         if finished is not None:
             raise AuditTrailIsAppendOnly(FINISHED_CALL_IS_FINAL.format(pk=finished))
         return super().update(**kwargs)
 
     def delete(self) -> tuple[int, dict[str, int]]:
-        _refuse_deletion("API calls")
+        refuse_deletion("API calls")
         return super().delete()
 
 
-# The fields stored compressed against another of the row's (their ``chained_to``).
+# The fields stored compressed against another of the row's (their ``chained_to``; response
+# bodies were so before version 3, and those rows still read so).
 _CHAINED = (("response_body", "request_body"), ("response_headers", "vendor_request_id"))
+_BODIES = frozenset({"request_body", "response_body"})
 
 
 class ApiCall(models.Model):
@@ -279,12 +252,14 @@ class ApiCall(models.Model):
     url = models.TextField(_("URL"))
     # Stored compressed (backoffice.compression): most of an audit row's bytes, never filtered on.
     request_headers = CompressedJSONField(_("request headers"))
-    request_body = CompressedTextField(_("request body"))
+    # Alone while the call is in flight; then, if both bodies have text, held in the response
+    # column's stream (one deflate stream for the two), this column holding a marker.
+    request_body = CompressedTextField(_("request body"), held_by="response_body")
     status_code = models.PositiveSmallIntegerField(_("status"), null=True, blank=True)
     # Compressed against the vendor request id (most often their x-request-id).
     response_headers = CompressedJSONField(_("response headers"), chained_to="vendor_request_id")
-    # Compressed against the request body (a response repeats much of its request).
-    response_body = CompressedTextField(_("response body"), chained_to="request_body")
+    # With the request body in one stream (a response repeats much of its request).
+    response_body = CompressedTextField(_("response body"), holds="request_body")
     vendor_request_id = models.CharField(_("vendor request id"), max_length=128, blank=True)
     duration_ms = models.PositiveIntegerField(_("duration (ms)"), null=True, blank=True)
     error_class = models.CharField(_("error"), max_length=64, blank=True)
@@ -320,9 +295,10 @@ class ApiCall(models.Model):
                 | models.Q(status_code__gte=300),
                 name="apicall_status_not_2xx",
             ),
-            # A month's calls newest first (the date filter orders by started_at, id), and the
-            # retention window's old end.
-            models.Index(fields=["started_at", "id"], name="apicall_started"),
+            # A month's calls newest first (the date filter orders by started_at, id: an index
+            # scan backwards and PostgreSQL's incremental sort of the rare equal times), and the
+            # retention window's old end. Times only grow: full pages (AppendedIndex).
+            AppendedIndex(fields=["started_at"], name="apicall_started"),
             # apicall_vendor_request (the exact search by vendor request id) is migration
             # 0012's: a hash index on PostgreSQL, half a B-tree's size for a 36-character id.
             # Requests left in flight (a worker died mid-call) are few; find them without a scan.
@@ -337,24 +313,61 @@ class ApiCall(models.Model):
         return f"{self.method} {self.url} → {self.status_code or self.error_class or '…'}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and _BODIES & set(update_fields):
+            # The two bodies may be one stream: one is never written without the other.
+            kwargs["update_fields"] = {*update_fields, *_BODIES}
         if not self._state.adding and self.pk is not None:
-            stored = type(self).objects.filter(pk=self.pk, state=ApiCallState.DONE)
-            if stored.exists():
-                raise AuditTrailIsAppendOnly(FINISHED_CALL_IS_FINAL.format(pk=self.pk))
+            self._refuse_rewrite()
         super().save(*args, **kwargs)
 
+    def _refuse_rewrite(self) -> None:
+        """A save of a row already stored: refused once it is finished, and refused if it would
+        change the request body recorded in flight."""
+        stored = (
+            type(self)
+            ._base_manager.filter(pk=self.pk)
+            .only("state", "request_body", "response_body")
+            .first()
+        )
+        if stored is None:
+            return  # not stored yet: the save inserts it
+        if stored.state == ApiCallState.DONE:
+            raise AuditTrailIsAppendOnly(FINISHED_CALL_IS_FINAL.format(pk=self.pk))
+        if "request_body" not in self.get_deferred_fields() and (
+            stored.request_body != self.request_body
+        ):
+            raise AuditTrailIsAppendOnly(REQUEST_IS_FINAL)
+
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        _refuse_deletion("an API call")
+        refuse_deletion("an API call")
         return super().delete(*args, **kwargs)
 
     @classmethod
     def from_db(
         cls, db: str | None, field_names: Collection[str], values: Collection[Any], **kwargs: Any
     ) -> Self:
-        """A row as read, its response body and headers given the request body and vendor
-        request id they were compressed against (read along, or fetched if the query left
-        them out)."""
+        """A row as read: its two bodies taken apart when the response column holds both
+        (fetched if the query read only the request's marker), and its response body and
+        headers of older rows given the request body and vendor request id they were
+        compressed against (read along, or fetched if the query left them out)."""
         instance = super().from_db(db, field_names, values, **kwargs)
+        request, response = (
+            instance.__dict__.get(name) for name in ("request_body", "response_body")
+        )
+        if isinstance(response, PairedText):
+            instance.response_body = response.response
+        if isinstance(request, HeldText):
+            pair = response
+            if pair is None:
+                pair = (
+                    cls._base_manager.using(db)
+                    .values_list("response_body", flat=True)
+                    .get(pk=instance.pk)
+                )
+            if not isinstance(pair, PairedText):
+                raise ValueError(f"API call #{instance.pk}: its response holds no request body")
+            instance.request_body = pair.request
         for name, context_name in _CHAINED:
             value = instance.__dict__.get(name)
             if isinstance(value, ChainedText):

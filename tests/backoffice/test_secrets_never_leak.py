@@ -39,7 +39,7 @@ from django_q.signing import SignedPackage
 from picklefield.fields import dbsafe_decode
 
 from backoffice.adapters import vendor_client_build
-from backoffice.compression import decompress_text
+from backoffice.compression import decompress_pair, decompress_text
 from backoffice.models import (
     ChatConversation,
     Contact,
@@ -696,8 +696,12 @@ def texts_of(value: object) -> list[str]:
     if isinstance(value, memoryview | bytes | bytearray):
         raw = bytes(value)
         found = [raw.decode("latin-1"), raw.decode("utf-8", errors="replace")]
-        with contextlib.suppress(zlib.error, UnicodeDecodeError):
-            found.append(decompress_text(raw))  # an audit body or headers, stored compressed
+        # An audit body or headers, stored compressed; both bodies of a call, as one stream.
+        with contextlib.suppress(zlib.error, ValueError):
+            found.append(decompress_text(raw))
+        with contextlib.suppress(zlib.error, ValueError):
+            pair = decompress_pair(raw)
+            found += [pair.request, pair.response]
         return found
     if isinstance(value, dict | list):
         return [json.dumps(value, ensure_ascii=False), json.dumps(value)]
