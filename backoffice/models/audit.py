@@ -295,6 +295,15 @@ class ApiCall(models.Model):
                 | models.Q(status_code__gte=300),
                 name="apicall_status_not_2xx",
             ),
+            # The same calls for staff limited to their accounts: without it a scoped status
+            # filter intersects the status index with an account's million entries.
+            models.Index(
+                fields=["account", "status_code", "id"],
+                condition=models.Q(status_code__isnull=True)
+                | models.Q(status_code__lt=200)
+                | models.Q(status_code__gte=300),
+                name="apicall_account_not_2xx",
+            ),
             # A month's calls newest first (the date filter orders by started_at, id: an index
             # scan backwards and PostgreSQL's incremental sort of the rare equal times), and the
             # retention window's old end. Times only grow: full pages (AppendedIndex).

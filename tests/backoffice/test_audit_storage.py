@@ -134,3 +134,20 @@ def test_a_month_newest_first_reads_the_time_index_backwards() -> None:
         explained = "\n".join(row[0] for row in cursor.fetchall())
     assert "Incremental Sort" in explained
     assert "Index Scan Backward using apicall_started" in explained
+
+
+def test_a_scoped_status_filter_reads_the_account_and_status_from_one_index() -> None:
+    """Migration 0015: staff limited to an account filtering on 5xx (or 429, or no response)
+    find the account and the status in ``apicall_account_not_2xx``, not by intersecting the
+    status index with every call of the account."""
+    account = BonyAccountFactory()
+    scoped = queryset_in_accounts(
+        ApiCall.objects.filter(status_code__gte=500, status_code__lt=600),
+        path="account",
+        account_ids=frozenset({account.pk}),
+    )
+    lines = plan(scoped).splitlines()
+    scan = next(i for i, line in enumerate(lines) if "Scan on apicall_account_not_2xx" in line)
+    assert "account_id = " in lines[scan + 1]
+    assert "status_code >= 500" in lines[scan + 1]
+    assert not any("BitmapAnd" in line for line in lines)
