@@ -27,12 +27,13 @@ from connectors.transport import (
     Transport,
     hooks_from,
 )
-from connectors.types.common import as_mapping, list_items, unexpected
+from connectors.types.common import as_mapping, list_items, unexpected, unwrap
 from connectors.types.thulium import (
     FeedMessage,
     ThuliumCustomer,
     ThuliumTicket,
     ThuliumTicketMessage,
+    ThuliumWebhook,
 )
 
 __all__ = [
@@ -41,12 +42,15 @@ __all__ = [
     "ThuliumCustomer",
     "ThuliumTicket",
     "ThuliumTicketMessage",
+    "ThuliumWebhook",
 ]
 
 BODY_TYPES = ("HTML", "PLAIN")
 DEFAULT_TZ = "Europe/Warsaw"
 # The list shape is not documented: accept a bare array or the array under one of these keys.
 LIST_KEYS = ("data", "items", "customers", "tickets", "results")
+# Secrets a body may carry besides the API credential: the Basic password of a webhook.
+SENSITIVE_KEYS = ("http_auth_password",)
 
 
 def _flag(value: object) -> str:
@@ -82,6 +86,7 @@ class ThuliumClient:
             hooks=hooks_from(
                 hooks, recorder=recorder, before_send=before_send, rate_limiter=rate_limiter
             ),
+            sensitive_keys=SENSITIVE_KEYS,
         )
 
     def __repr__(self) -> str:
@@ -221,6 +226,51 @@ class ThuliumClient:
         if not token:
             raise unexpected("no token")
         return str(token)
+
+    # --- webhooks -------------------------------------------------------------------------
+
+    def list_webhooks(self) -> list[ThuliumWebhook]:
+        """Vendor docs, webhooks: GET webhooks, a bare array of subscriptions.
+
+        The passwords in the answer are redacted in what the recorder sees, like the one sent.
+        """
+        body = self.transport.request("GET", "webhooks", idempotent=True)
+        return [ThuliumWebhook.from_api(item) for item in list_items(body, LIST_KEYS)]
+
+    def create_webhook(
+        self,
+        actions: Sequence[str],
+        subscription_url: str,
+        *,
+        http_auth_user: str = "",
+        http_auth_password: str = "",
+    ) -> ThuliumWebhook:
+        """Vendor docs, webhooks: POST webhooks; returns the created element with its ``id``.
+
+        The body is ``{"actions": [...], "subscription_url": "...", "http_auth_user": "...",
+        "http_auth_password": "..."}``, the credential keys omitted when empty. Thulium sends
+        them as HTTP Basic with each delivery; the password never reaches the recorder.
+        """
+        if isinstance(actions, str):
+            raise TypeError("actions must be a list of action names, not a string")
+        names = list(actions)
+        if not names or any(not isinstance(a, str) or not a for a in names):
+            raise ValueError("actions must list at least one action name")
+        if not subscription_url:
+            raise ValueError("subscription_url must not be empty")
+        payload: dict[str, Any] = {"actions": names, "subscription_url": subscription_url}
+        if http_auth_user:
+            payload["http_auth_user"] = http_auth_user
+        if http_auth_password:
+            payload["http_auth_password"] = http_auth_password
+        body = self.transport.request("POST", "webhooks", json_body=payload, idempotent=False)
+        return ThuliumWebhook.from_api(unwrap(body, "webhook"))
+
+    def delete_webhook(self, webhook_id: int | str) -> None:
+        """DELETE webhooks/:id. **Assumed**: the vendor's pages show GET and POST webhooks only;
+        a DELETE on the element, answering 2xx (any body) or 404 for an unknown id, is the REST
+        shape the rest of the API follows, and what the sandbox implements."""
+        self.transport.request("DELETE", f"webhooks/{path_segment(webhook_id)}", idempotent=True)
 
     # --- reads ----------------------------------------------------------------------------
 

@@ -25,7 +25,8 @@ failures would hide lost audit rows.
 
 Credentials never leave this module: the ``Authorization`` header is shown as ``[redacted]`` and
 every secret the client registers is scrubbed from URLs, bodies, headers and error messages
-before they reach a hook or an exception.
+before they reach a hook or an exception. A client may also name ``sensitive_keys``: JSON keys
+whose values are secrets in any body, sent or received (``connectors.redaction``).
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ from connectors.errors import (
     error_from_response,
 )
 from connectors.net import is_loopback
+from connectors.redaction import Scrubber
 
 __all__ = [
     "JSON_CONTENT_TYPE",
@@ -171,6 +173,7 @@ class Transport:
         recorder: Recorder | None = None,
         before_send: BeforeSend | None = None,
         rate_limiter: RateLimiter | None = None,
+        sensitive_keys: Sequence[str] = (),
     ) -> None:
         self.hooks = hooks_from(
             hooks, recorder=recorder, before_send=before_send, rate_limiter=rate_limiter
@@ -191,9 +194,7 @@ class Transport:
         self.base_url = base_url.rstrip("/")
         self.timeout = (min(MAX_CONNECT_TIMEOUT, float(timeout)), float(timeout))
         self._auth = auth
-        self._secrets = tuple(
-            sorted({s for s in auth.secrets if len(s) >= 4}, key=len, reverse=True)
-        )
+        self._scrub = Scrubber(auth.secrets, sensitive_keys)
         self._session = session or requests.Session()
 
     def __repr__(self) -> str:
@@ -209,9 +210,7 @@ class Transport:
         return f"{url}?{encoded}" if encoded else url
 
     def scrub(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, REDACTED)
-        return text
+        return self._scrub(text)
 
     def request(
         self,
@@ -233,10 +232,11 @@ class Transport:
             raise ValueError("send either a JSON body or raw content, not both")
         if self.hooks.rate_limiter is not None:
             self.hooks.rate_limiter()
-        prepared, start = self._prepare(method, path, query, json_body, content, idempotent)
+        scrub = self._scrub.with_body(json_body)
+        prepared, start = self._prepare(method, path, query, json_body, content, idempotent, scrub)
         if self.hooks.before_send is not None:
             self.hooks.before_send(start)
-        return self._send(prepared, start)
+        return self._send(prepared, start, scrub)
 
     def _prepare(
         self,
@@ -246,6 +246,7 @@ class Transport:
         json_body: object,
         content: bytes | None,
         idempotent: bool,
+        scrub: Scrubber,
     ) -> tuple[requests.PreparedRequest, CallStart]:
         """The request as it will leave, and its announcement with the secrets scrubbed out."""
         headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
@@ -254,7 +255,7 @@ class Transport:
         if json_body is not None:
             body = encode_json(json_body)
             headers["Content-Type"] = JSON_CONTENT_TYPE
-            body_text = self.scrub(body.decode("utf-8"))
+            body_text = scrub(body.decode("utf-8"))
         elif content is not None:
             body = bytes(content)
             headers["Content-Type"] = OCTET_STREAM
@@ -265,14 +266,14 @@ class Transport:
             )
         )
         sent_headers = {
-            k: (REDACTED if k.lower() == "authorization" else self.scrub(v))
+            k: (REDACTED if k.lower() == "authorization" else scrub(v))
             for k, v in prepared.headers.items()
         }
         start = CallStart(
             call_id=uuid.uuid4().hex,
             vendor=self.vendor,
             method=method,
-            url=self.scrub(prepared.url or ""),
+            url=scrub(prepared.url or ""),
             request_headers=sent_headers,
             request_body=body_text,
             idempotent=idempotent,
@@ -280,7 +281,7 @@ class Transport:
         )
         return prepared, start
 
-    def _send(self, prepared: requests.PreparedRequest, start: CallStart) -> Any:
+    def _send(self, prepared: requests.PreparedRequest, start: CallStart, scrub: Scrubber) -> Any:
         """The one HTTP request ``start`` announced: sent, recorded once, parsed or raised."""
         url = prepared.url or ""
         # requests' own merge of environment settings (proxies, REQUESTS_CA_BUNDLE); verify=True
@@ -296,7 +297,7 @@ class Transport:
         except Exception as exc:
             # Whatever went wrong, the request is recorded once and surfaces as a TransportError.
             duration = (time.perf_counter() - began) * 1000
-            where = f"{start.method} {self.scrub(url.split('?', 1)[0])}"
+            where = f"{start.method} {scrub(url.split('?', 1)[0])}"
             error = error_from_exception(
                 exc, where=where, timeout=self.timeout, idempotent=start.idempotent
             )
@@ -305,16 +306,17 @@ class Transport:
             self._record(start, None, {}, None, duration, None, error)
             raise error from exc
         duration = (time.perf_counter() - began) * 1000
-        return self._handle(start, response, duration, start.idempotent)
+        return self._handle(start, response, duration, scrub)
 
     def _handle(
-        self, start: CallStart, response: requests.Response, duration: float, idempotent: bool
+        self, start: CallStart, response: requests.Response, duration: float, scrub: Scrubber
     ) -> Any:
+        idempotent = start.idempotent
         raw = response.content or b""
-        text = self.scrub(raw.decode("utf-8", errors="replace"))
+        text = scrub(raw.decode("utf-8", errors="replace"))
         recorded_body = truncate(text) if raw else None
         kept = {
-            k.lower(): self.scrub(v)
+            k.lower(): scrub(v)
             for k, v in response.headers.items()
             if k.lower() in RECORDED_RESPONSE_HEADERS or k.lower().startswith("x-ratelimit")
         }

@@ -1,4 +1,4 @@
-"""Thulium's typed objects: customers, tickets and their messages, and feed-record entries.
+"""Thulium's typed objects: customers, tickets and their messages, feed-record entries, webhooks.
 
 Thulium sends dates as ``YYYY-MM-DD HH:MM`` in the system's local time, so every parser here takes
 the account's ``tz``.
@@ -18,6 +18,7 @@ __all__ = [
     "ThuliumCustomer",
     "ThuliumTicket",
     "ThuliumTicketMessage",
+    "ThuliumWebhook",
     "local_datetime",
 ]
 
@@ -125,5 +126,32 @@ class ThuliumTicket:
                 for m in (messages if isinstance(messages, list) else [])
                 if isinstance(m, Mapping)
             ],
+            raw=d,
+        )
+
+
+@dataclass(frozen=True)
+class ThuliumWebhook:
+    """A webhook subscription (vendor docs, webhooks): the actions it is sent for, where, and the
+    HTTP Basic credentials Thulium sends with each delivery (empty when none were given). The
+    password is never shown in a repr."""
+
+    id: int
+    actions: list[str] = field(default_factory=list)
+    subscription_url: str = ""
+    http_auth_user: str = ""
+    http_auth_password: str = field(default="", repr=False)
+    raw: Raw = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_api(cls, data: object) -> ThuliumWebhook:
+        d = as_mapping(data, "webhook")
+        actions = d.get("actions")
+        return cls(
+            id=require_int(d, "id", "webhook_id"),
+            actions=[str(a) for a in actions] if isinstance(actions, list) else [],
+            subscription_url=opt_str(d.get("subscription_url")) or "",
+            http_auth_user=opt_str(d.get("http_auth_user")) or "",
+            http_auth_password=opt_str(d.get("http_auth_password")) or "",
             raw=d,
         )

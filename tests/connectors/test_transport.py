@@ -314,3 +314,29 @@ def test_it_scrubs_the_api_login_a_vendor_echoes_with_the_password(rsps, records
 
     assert "refused [redacted]:[redacted]" in str(raised.value)
     assert "api_switchboard" not in everything_said(raised.value, *records)
+
+
+def test_it_redacts_the_values_of_sensitive_keys_whatever_their_length(rsps, records):
+    transport = Transport(
+        vendor="thulium",
+        base_url=BASE,
+        auth=BasicAuth("api_user", "s3cret-Pa55"),
+        recorder=records.append,
+        sensitive_keys=("http_auth_password",),
+    )
+    rsps.post(f"{BASE}/hooks", body='{"hooks": [{"http_auth_password" : "ab", "name": "ab"}]}')
+
+    transport.request(
+        "POST",
+        "hooks",
+        json_body={"nested": [{"http_auth_password": "ab"}], "note": "ab", "empty": ""},
+        idempotent=False,
+    )
+
+    # Too short to scrub as a string everywhere, but hidden under its key.
+    assert records[0].request_body == (
+        '{"nested":[{"http_auth_password":"[redacted]"}],"note":"ab","empty":""}'
+    )
+    assert records[0].response_body == (
+        '{"hooks": [{"http_auth_password" : "[redacted]", "name": "ab"}]}'
+    )
