@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from connectors.sandbox.core import Sandbox, SandboxOptions
+from connectors.sandbox.delivery import DeliverySettings
 from connectors.sandbox.faults import FaultRates
 from connectors.sandbox.limits import DEFAULT_LIMITS, DEFAULT_WINDOW
 from connectors.sandbox.seed import DEFAULT_CONTACTS, DEFAULT_SEED
@@ -45,6 +46,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     _add_credential_arguments(parser)
     _add_rate_limit_arguments(parser)
     _add_fault_arguments(parser)
+    _add_delivery_arguments(parser)
     parser.add_argument("--quiet", action="store_true", help="no log line per request")
     return parser.parse_args(argv)
 
@@ -162,6 +164,47 @@ def _add_fault_arguments(parser: argparse.ArgumentParser) -> None:
     add("--slow-seconds", type=float, default=5.0, metavar="SECONDS", help="how late (default 5)")
 
 
+def _positive_int(raw: str) -> int:
+    value = int(raw)
+    if value < 1:
+        raise argparse.ArgumentTypeError("at least 1")
+    return value
+
+
+def _seconds(raw: str) -> float:
+    value = float(raw)
+    if not 0 <= value <= 3600:
+        raise argparse.ArgumentTypeError("seconds, from 0 to 3600")
+    return value
+
+
+def _add_delivery_arguments(parser: argparse.ArgumentParser) -> None:
+    """How webhook deliveries are retried (subscriptions and delivery faults: the control API)."""
+    defaults = DeliverySettings()
+    add = parser.add_argument
+    add(
+        "--delivery-attempts",
+        type=_positive_int,
+        default=defaults.attempts,
+        metavar="N",
+        help=f"attempts per webhook delivery, the first included (default {defaults.attempts})",
+    )
+    add(
+        "--delivery-backoff",
+        type=_seconds,
+        default=defaults.backoff,
+        metavar="SECONDS",
+        help=f"wait before the first redelivery, then doubled (default {defaults.backoff:g})",
+    )
+    add(
+        "--delivery-timeout",
+        type=_seconds,
+        default=defaults.timeout,
+        metavar="SECONDS",
+        help=f"timeout of each delivery attempt (default {defaults.timeout:g})",
+    )
+
+
 def options_from(args: argparse.Namespace) -> SandboxOptions:
     options = SandboxOptions(
         seed=args.seed,
@@ -176,6 +219,11 @@ def options_from(args: argparse.Namespace) -> SandboxOptions:
             retry_after=args.retry_after,
             slow=args.slow_rate,
             slow_seconds=args.slow_seconds,
+        ),
+        delivery=DeliverySettings(
+            attempts=args.delivery_attempts,
+            backoff=args.delivery_backoff,
+            timeout=max(args.delivery_timeout, 0.1),
         ),
         log=not args.quiet,
     )
@@ -213,6 +261,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         pass
     finally:
         server.server_close()
+        server.sandbox.close()
     return 0
 
 

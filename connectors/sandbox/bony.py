@@ -19,6 +19,10 @@ found.", an unknown path a 404 "Not Found.", a body that is not JSON a 400 "Inva
   `POST /contact` answers the raw id.
 - `POST /message/sendContent/{id}` stores `body` on the contact (read it back from
   `/_sandbox/state/bony/<token>/contacts/<raw id>`).
+- Webhooks (`outbox.py`), to the channel's subscription: `POST /contact` raises
+  `contact.created`; `PUT /contact/{id}` and a change of tags `contact.updated`; each item of a
+  `sendContent` body one `message.sent` (`message` = the item). The simulations
+  (`simulate_bony.py`) raise `message.received` and the conversation events.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import binascii
 import math
 from collections.abc import Mapping
 
+from connectors.sandbox.outbox import Outbox
 from connectors.sandbox.seed import new_bony_contact_id
 from connectors.sandbox.state import BonyChannel, BonyContact, BonyMessage, SandboxState, utcnow
 from connectors.sandbox.wire import (
@@ -71,8 +76,9 @@ class BonyApi:
     name = "bony"
     mount = "/bony/api/v1"
 
-    def __init__(self, state: SandboxState) -> None:
+    def __init__(self, state: SandboxState, outbox: Outbox) -> None:
         self.state = state
+        self.outbox = outbox
         self.routes = [
             route("GET", "contact/by_custom_field", self.find_by_custom_field),
             route("POST", "contact", self.create_contact),
@@ -114,6 +120,9 @@ class BonyApi:
 
     def _channel(self, request: Request) -> BonyChannel:
         return self.state.bony[bearer_token(request.headers) or ""]
+
+    def _emit(self, request: Request, event: str, contact: BonyContact) -> None:
+        self.outbox.bony(self._channel(request).token, event, contact_json(contact))
 
     def _contact(self, channel: BonyChannel, raw_id: str) -> BonyContact:
         contact_id: str | None = raw_id
@@ -199,6 +208,7 @@ class BonyApi:
         contact = self._contact(self._channel(request), ids[0])
         contact.custom_fields.update(self._custom_fields(request))
         contact.updated_at = utcnow()
+        self._emit(request, "contact.updated", contact)
         return json_response({"data": {"id": contact.id}})
 
     def create_contact(self, request: Request, _: tuple[str, ...]) -> Response:
@@ -213,14 +223,18 @@ class BonyApi:
             updated_at=now,
         )
         channel.contacts[contact.id] = contact
+        self._emit(request, "contact.created", contact)
         return json_response({"data": {"id": contact.id}})
 
     def add_tags(self, request: Request, ids: tuple[str, ...]) -> Response:
         contact = self._contact(self._channel(request), ids[0])
+        before = list(contact.tags)
         for tag in self._tags(request):
             if tag not in contact.tags:
                 contact.tags.append(tag)
         contact.updated_at = utcnow()
+        if contact.tags != before:
+            self._emit(request, "contact.updated", contact)
         return json_response(
             {
                 "status": "success",
@@ -232,8 +246,11 @@ class BonyApi:
     def remove_tags(self, request: Request, ids: tuple[str, ...]) -> Response:
         contact = self._contact(self._channel(request), ids[0])
         removed = set(self._tags(request))
+        before = list(contact.tags)
         contact.tags = [t for t in contact.tags if t not in removed]
         contact.updated_at = utcnow()
+        if contact.tags != before:
+            self._emit(request, "contact.updated", contact)
         return json_response(
             {"status": "success", "message": "Contact Tags deleted successfully.", "data": []}
         )
@@ -250,4 +267,7 @@ class BonyApi:
             if item["type"] == "text" and (not isinstance(text, str) or not text.strip()):
                 raise general(f"The body.{index}.text field is required.")
         contact.messages.append(BonyMessage(body=list(body), sent_at=utcnow()))
+        token = self._channel(request).token
+        for item in body:
+            self.outbox.bony(token, "message.sent", contact_json(contact), dict(item))
         return json_response({"status": "Success", "message": "Message Sent", "data": []})

@@ -17,8 +17,51 @@ loopback clients only). Bodies are JSON; errors are `{"error": "..."}` with a 40
     GET    /_sandbox/state/thulium/conversations/<uuid>
     GET    /_sandbox/state/helpcrunch/customers/<id>
     GET    /_sandbox/state/helpcrunch/chats/<id>           with its messages, oldest first
-    GET    /_sandbox/state/bony/<token>/contacts/<raw id>  with its messages (raw id
-                                                           percent-encoded, not base64)
+    GET    /_sandbox/state/bony/<token>/contacts/<raw id>  with its messages and conversation
+                                                           (raw id percent-encoded, not base64)
+
+Webhooks (`control_hooks.py`; Thulium's subscriptions are its API's `GET`/`POST webhooks` and
+`DELETE webhooks/<id>`, see `thulium_webhooks.py`):
+
+    GET    /_sandbox/webhooks                  every subscription: {"thulium": [...],
+                                               "helpcrunch": {...}, "bony": {token: {...}}}
+    GET    /_sandbox/webhooks/helpcrunch       {"signing_key", "urls": {event: url}}
+    PUT    /_sandbox/webhooks/helpcrunch       {"signing_key", "urls"?: {event: url}}: the
+                                               settings page (one URL per event type, one key
+                                               per organisation); replaces what was there
+    DELETE /_sandbox/webhooks/helpcrunch       no key, no URLs
+    GET    /_sandbox/webhooks/bony/<token>     {"url", "events"} (url null: none)
+    PUT    /_sandbox/webhooks/bony/<token>     {"url", "events"?: [...] (default: all)}
+    DELETE /_sandbox/webhooks/bony/<token>     none
+    GET    /_sandbox/deliveries?vendor=&event=&limit=&wait=1&timeout=10
+                                               {"deliveries": [...], "pending": n, "idle"};
+                                               wait=1 first waits (outside the state lock, up to
+                                               `timeout` s, at most 60) until nothing is queued,
+                                               held or being sent
+    DELETE /_sandbox/deliveries                forget the journal (queued ones still go)
+    GET    /_sandbox/deliveries/settings       {"attempts", "backoff_seconds",
+                                               "timeout_seconds", "hold_seconds"}
+    POST   /_sandbox/deliveries/settings       any of those
+    GET    /_sandbox/delivery_faults           {"rates": {...}, "queue": [...]}
+    POST   /_sandbox/delivery_faults           {"clear"?, "rates"?: {"duplicate",
+                                               "out_of_order", "bad_signature" (0-1),
+                                               "vendors"}, "push"?: [{"kind", "vendor"?,
+                                               "event"?, "times"?: 1}]} (`delivery_faults.py`)
+    DELETE /_sandbox/delivery_faults           no rates, empty queue
+
+Simulated activity, each changing the state and delivering the vendor's events (the calls and
+their bodies are listed in each module):
+
+    /_sandbox/simulate/helpcrunch/...          `simulate_helpcrunch.py`: customers (new,
+                                               changed, deleted), chats (new, a customer's
+                                               message, assigned, status, closed)
+    /_sandbox/simulate/thulium/...             `simulate_thulium.py`: customers, tickets,
+                                               chat conversations (created, assigned, closed)
+    /_sandbox/simulate/bony/<token>/contacts/...  `simulate_bony.py`: contacts (new, changed),
+                                               a contact's message, conversation open/close
+
+A delivery journal record is described in `delivery.py`; the event shapes in `outbox.py` and
+docs/webhooks.md.
 
 A journal record: `seq`, `timestamp` (UNIX), `vendor`, `method`, `path`, `query` (raw string),
 `headers` (lower-case names; Authorization, Proxy-Authorization and Cookie shown as
@@ -35,10 +78,13 @@ Fault rates: `error`, `drop`, `rate_limit`, `slow` (probabilities), `error_statu
 from __future__ import annotations
 
 from connectors.sandbox import seed
-from connectors.sandbox.bony import contact_json
+from connectors.sandbox.control_hooks import HookControl, wait_seconds
 from connectors.sandbox.core import Sandbox
 from connectors.sandbox.faults import VENDORS, FaultRates, rates_from_json, scripted_from_json
 from connectors.sandbox.helpcrunch import HelpCrunchApi
+from connectors.sandbox.simulate_bony import BonySimulation, contact_readout
+from connectors.sandbox.simulate_helpcrunch import HelpCrunchSimulation
+from connectors.sandbox.simulate_thulium import ThuliumSimulation
 from connectors.sandbox.thulium_json import (
     local_time,
     serialize_conversation,
@@ -70,10 +116,18 @@ class Control:
             route("GET", "state/helpcrunch/customers/*", self.helpcrunch_customer),
             route("GET", "state/helpcrunch/chats/*", self.helpcrunch_chat),
             route("GET", "state/bony/*/contacts/*", self.bony_contact),
+            *HookControl(sandbox).routes,
+            *HelpCrunchSimulation(sandbox.state, sandbox.outbox).routes,
+            *ThuliumSimulation(sandbox.state, sandbox.outbox).routes,
+            *BonySimulation(sandbox.state, sandbox.outbox).routes,
         ]
 
     def handle(self, request: Request) -> Response:
         try:
+            if request.method == "GET" and request.segments == ("deliveries",):
+                seconds = wait_seconds(request)
+                if seconds is not None:  # never while holding the lock: deliveries need none
+                    self.sandbox.deliverer.wait_idle(seconds)
             with self.sandbox.lock:
                 return dispatch(
                     self.routes, request, not_found="Not found.", not_allowed="Method not allowed."
@@ -256,7 +310,4 @@ class Control:
         contact = channel.contacts.get(ids[1]) if channel is not None else None
         if contact is None:
             raise Problem(404, f"no Bony contact {ids[1]} on channel {ids[0]}")
-        messages = [
-            {"body": m.body, "sent_at": int(m.sent_at.timestamp())} for m in contact.messages
-        ]
-        return json_response({**contact_json(contact), "messages": messages})
+        return json_response(contact_readout(contact))

@@ -5,6 +5,9 @@ fault (a gateway error, a 429 or a dropped connection never reaches the vendor),
 own 401 for a bad credential, its 429 once the credential's rate limit is spent, then the vendor
 itself. Everything happens under the state's one lock; the only waiting (a `slow` fault) is left
 to the HTTP layer, after the lock is released.
+
+A change a vendor makes queues its webhook events (`outbox.py`) for the delivery thread
+(`delivery.py`), which sends them with the lock released.
 """
 
 from __future__ import annotations
@@ -17,9 +20,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from connectors.sandbox.bony import BonyApi
+from connectors.sandbox.delivery import Deliverer, DeliverySettings
+from connectors.sandbox.delivery_faults import DeliveryFaultPlan, DeliveryFaultRates
 from connectors.sandbox.faults import Fault, FaultPlan, FaultRates
 from connectors.sandbox.helpcrunch import HelpCrunchApi
 from connectors.sandbox.limits import DEFAULT_LIMITS, DEFAULT_WINDOW, RateLimiter
+from connectors.sandbox.outbox import Outbox
 from connectors.sandbox.seed import DEFAULT_CONTACTS, DEFAULT_SEED, seed_state
 from connectors.sandbox.state import SandboxState
 from connectors.sandbox.thulium import ThuliumApi
@@ -45,7 +51,9 @@ class SandboxOptions:
     limits: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_LIMITS))  # per minute
     window: float = DEFAULT_WINDOW
     rates: FaultRates = field(default_factory=FaultRates)
-    journal_size: int = 10_000
+    delivery: DeliverySettings = field(default_factory=DeliverySettings)
+    delivery_rates: DeliveryFaultRates = field(default_factory=DeliveryFaultRates)
+    journal_size: int = 10_000  # requests kept, and webhook delivery attempts kept
     log: bool = True  # one line per request on stderr
 
 
@@ -99,16 +107,28 @@ class Sandbox:
         self.limiter = RateLimiter(self.options.limits, window=self.options.window)
         self.journal: deque[dict[str, object]] = deque(maxlen=self.options.journal_size)
         self.sequence = itertools.count(1)
+        self.delivery_faults = DeliveryFaultPlan(
+            self.options.delivery_rates, seed=self.options.seed
+        )
+        self.deliverer = Deliverer(
+            self.options.delivery,
+            self.delivery_faults,
+            journal_size=self.options.journal_size,
+            log=self.options.log,
+        )
+        self.outbox = Outbox(self.state, self.deliverer, seed=self.options.seed)
         self.apis: tuple[VendorApi, ...] = (
-            ThuliumApi(self.state, self.options.thulium_users),
-            HelpCrunchApi(self.state, self.options.helpcrunch_keys),
-            BonyApi(self.state),
+            ThuliumApi(self.state, self.options.thulium_users, self.outbox),
+            HelpCrunchApi(self.state, self.options.helpcrunch_keys, self.outbox),
+            BonyApi(self.state, self.outbox),
         )
         self.reset()
 
     def reset(self, *, seed: int | None = None, contacts: int | None = None) -> None:
         """Reseed with the seed and size the sandbox started with (or those given this time);
-        faults, limits, counters and the journal back to how the sandbox started."""
+        faults, limits, counters and the journal back to how the sandbox started; webhook
+        subscriptions gone (they are vendor state), queued deliveries dropped, the delivery
+        journal, faults and settings back to the start."""
         with self.lock:
             self.options.seed = self.started_with[0] if seed is None else seed
             self.options.contacts = self.started_with[1] if contacts is None else contacts
@@ -122,6 +142,14 @@ class Sandbox:
             self.faults.reset()
             self.limiter.reset()
             self.journal.clear()
+            self.delivery_faults.seed = self.options.seed
+            self.delivery_faults.reset()
+            self.deliverer.reset()
+            self.outbox.reset(self.options.seed)
+
+    def close(self) -> None:
+        """Stop the delivery thread (what is still queued is not sent)."""
+        self.deliverer.close()
 
     def vendor_for(self, path: str) -> VendorApi | None:
         return next(

@@ -16,6 +16,11 @@ a body that is not JSON (or not an object) is a 400 adding `invalid_json`.
 - `PATCH /customers/{id}` changes the fields sent (customData keys are merged); `PUT` replaces
   the customer, setting every editable field it omits to null — as the vendor does. Unknown fields
   are a 400 "This field was not expected.". Tags go through `PUT`/`DELETE /customers/{id}/tags`.
+- Webhooks (`outbox.py`): `POST /messages` raises `message.chat.customer`, `message.chat.agent`
+  or `message.private`; a customer write raises `customer.email_updated`,
+  `customer.tags_changed`, `customer.(un)subscribed` or `customer.(un)blocked` for what it
+  changed, and nothing for other fields (the vendor has no event for them). The simulations
+  (`simulate_helpcrunch.py`) raise the chat events, `customer.new` and `customer.deleted`.
 - Lists take `offset` + `limit` (1-100, default 100). Customers and messages answer
   `{data, total}`, chats and agents `{data, meta: {total}}`; messages come newest first.
 - `GET /chats` sorts by `sort` = `chats.createdAt|lastCustomerMessageAt|lastMessageAt|closedAt`
@@ -31,7 +36,9 @@ from __future__ import annotations
 import hmac
 from collections.abc import Callable, Collection, Mapping
 
+from connectors.sandbox import helpcrunch_json as hc_json
 from connectors.sandbox.helpcrunch_search import descending, find_customers
+from connectors.sandbox.outbox import Outbox
 from connectors.sandbox.state import (
     HelpCrunchChat,
     HelpCrunchCustomer,
@@ -67,6 +74,31 @@ EDITABLE = {
     "unsubscribed": "unsubscribed",
     "blocked": "blocked",
 }
+# What a customer change is compared on, and the event each difference raises.
+CUSTOMER_EVENTS: tuple[Callable[[object], str], ...] = (
+    lambda _: "customer.email_updated",
+    lambda _: "customer.tags_changed",
+    lambda new: "customer.unsubscribed" if new else "customer.subscribed",
+    lambda new: "customer.blocked" if new else "customer.unblocked",
+)
+
+
+def customer_events_state(customer: HelpCrunchCustomer) -> tuple[object, ...]:
+    """What `CUSTOMER_EVENTS` compare, in their order."""
+    tags = tuple(t.name for t in customer.tags)
+    return (customer.email, tags, bool(customer.unsubscribed), bool(customer.blocked))
+
+
+def raise_customer_events(
+    outbox: Outbox, customer: HelpCrunchCustomer, before: tuple[object, ...]
+) -> None:
+    """The customer events a change raises (HelpCrunch has none for a name or a phone)."""
+    after = customer_events_state(customer)
+    for event, old, new in zip(CUSTOMER_EVENTS, before, after, strict=True):
+        if old != new:
+            outbox.helpcrunch(event(new), hc_json.customer_json(customer))
+
+
 CHAT_SORTS: dict[str, Callable[[HelpCrunchChat], float]] = {
     "createdAt": lambda c: stamp_value(c.created_at),
     "lastCustomerMessageAt": lambda c: stamp_value(c.last_customer_message_at),
@@ -79,9 +111,10 @@ class HelpCrunchApi:
     name = "helpcrunch"
     mount = "/helpcrunch/v1"
 
-    def __init__(self, state: SandboxState, keys: Collection[str]) -> None:
+    def __init__(self, state: SandboxState, keys: Collection[str], outbox: Outbox) -> None:
         self.state = state
         self.keys = tuple(keys)
+        self.outbox = outbox
         self.routes = [
             route("POST", "messages", self.post_message),
             route("GET", "customers", self.list_customers),
@@ -126,82 +159,19 @@ class HelpCrunchApi:
         except Problem as problem:
             return self.render(problem)
 
-    # --- serializers (also used by the control endpoint) ---
-
-    def agent_json(self, agent_id: int | None) -> dict[str, object] | None:
-        agent = self.state.helpcrunch.agents.get(agent_id) if agent_id is not None else None
-        if agent is None:
-            return None
-        return {"id": agent.id, "name": agent.name, "email": agent.email, "role": agent.role}
+    # --- serializers (also used by the control endpoint; see `helpcrunch_json`) ---
 
     def customer_json(self, c: HelpCrunchCustomer) -> dict[str, object]:
-        return {
-            "id": c.id,
-            "name": c.name,
-            "email": c.email,
-            "userId": c.user_id,
-            "company": c.company,
-            "phone": c.phone,
-            "firstSeen": c.first_seen,
-            "lastSeen": c.last_seen,
-            "location": {"regionCode": None, "countryCode": c.country_code, "city": c.city},
-            "unsubscribed": c.unsubscribed,
-            "blocked": c.blocked,
-            "locale": c.locale,
-            "notes": c.notes,
-            "tags": [{"name": t.name, "color": t.color} for t in c.tags],
-            "customData": dict(c.custom_data) if c.custom_data is not None else None,
-        }
+        return hc_json.customer_json(c)
 
     def message_json(self, m: HelpCrunchMessage) -> dict[str, object]:
-        return {
-            "id": m.id,
-            "agent": self.agent_json(m.agent_id),
-            "type": m.type,
-            "text": m.text,
-            "read": m.read,
-            "createdAt": m.created_at,
-            "updatedAt": m.updated_at,
-            "edited": m.edited,
-            "broadcastType": m.broadcast_type,
-            "chat": m.chat_id,
-            "from": "customer" if m.agent_id is None else "agent",
-        }
+        return hc_json.message_json(self.state.helpcrunch, m)
 
     def chat_json(self, chat: HelpCrunchChat) -> dict[str, object]:
-        customer = self.state.helpcrunch.customers.get(chat.customer_id)
-        public = [m for m in chat.messages if m.type != "private"]
-        last = public[-1] if public else None
-        agent_ids = sorted({m.agent_id for m in chat.messages if m.agent_id is not None})
-        return {
-            "id": chat.id,
-            "closedBy": chat.closed_by,
-            "lastCustomerMessageAt": chat.last_customer_message_at,
-            "status": chat.status,
-            "closedAt": chat.closed_at,
-            "rating": chat.rating,
-            "createdAt": chat.created_at,
-            "lastMessageAt": chat.last_message_at,
-            "createdWith": "customer_message",
-            "snoozedUntil": None,
-            "lastMessageText": last.text if last else None,
-            "lastMessageId": last.id if last else None,
-            "applicationId": 1,
-            "lastCommunicatedAgentId": next(
-                (m.agent_id for m in reversed(public) if m.agent_id is not None), None
-            ),
-            "agents": [self.agent_json(a) for a in agent_ids],
-            "customer": {
-                "id": customer.id,
-                "name": customer.name,
-                "email": customer.email,
-                "userId": customer.user_id,
-            }
-            if customer
-            else None,
-            "assignee": self.agent_json(chat.assignee_id),
-            "department": {"id": 1, "name": chat.department} if chat.department else None,
-        }
+        return hc_json.chat_json(self.state.helpcrunch, chat)
+
+    def agent_json(self, agent_id: int | None) -> dict[str, object] | None:
+        return hc_json.agent_json(self.state.helpcrunch, agent_id)
 
     # --- lookups ---
 
@@ -261,6 +231,8 @@ class HelpCrunchApi:
         chat.last_message_at = int(now)
         if agent_id is None:
             chat.last_customer_message_at = message.created_at
+        event = hc_json.message_event_data(data, chat, message)
+        self.outbox.helpcrunch(hc_json.message_event_name(message), event)
         return json_response(self.message_json(message))
 
     def list_messages(self, request: Request, ids: tuple[str, ...]) -> Response:
@@ -287,15 +259,19 @@ class HelpCrunchApi:
         merged = changes.get("customData")
         if isinstance(merged, dict) and customer.custom_data is not None:
             changes["customData"] = {**customer.custom_data, **merged}
+        before = customer_events_state(customer)
         for wire_name, value in changes.items():
             setattr(customer, EDITABLE[wire_name], value)
+        raise_customer_events(self.outbox, customer, before)
         return json_response(self.customer_json(customer))
 
     def put_customer(self, request: Request, ids: tuple[str, ...]) -> Response:
         customer = self._customer(ids[0])
         changes = self._customer_changes(request.json_object())
+        before = customer_events_state(customer)
         for wire_name, attribute in EDITABLE.items():
             setattr(customer, attribute, changes.get(wire_name))  # omitted: null, as the vendor
+        raise_customer_events(self.outbox, customer, before)
         return json_response(self.customer_json(customer))
 
     def _customer_changes(self, payload: dict[str, object]) -> dict[str, object]:
@@ -320,16 +296,20 @@ class HelpCrunchApi:
 
     def add_tags(self, request: Request, ids: tuple[str, ...]) -> Response:
         customer = self._customer(ids[0])
+        before = customer_events_state(customer)
         for name, color in self._tags(request):
             tag = self.state.helpcrunch.tags.setdefault(name, HelpCrunchTag(name, color or "#ccc"))
             if all(t.name != name for t in customer.tags):
                 customer.tags.append(tag)
+        raise_customer_events(self.outbox, customer, before)
         return json_response(self.customer_json(customer))
 
     def remove_tags(self, request: Request, ids: tuple[str, ...]) -> Response:
         customer = self._customer(ids[0])
         names = {name for name, _ in self._tags(request)}
+        before = customer_events_state(customer)
         customer.tags = [t for t in customer.tags if t.name not in names]
+        raise_customer_events(self.outbox, customer, before)
         return json_response(self.customer_json(customer))
 
     def _tags(self, request: Request) -> list[tuple[str, str | None]]:

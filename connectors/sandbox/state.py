@@ -109,6 +109,20 @@ class ChatConversation:
     client_surname: str | None
     client_email: str | None
     created_at: datetime
+    user_login: str | None = None  # the agent assigned to it
+    closed_at: datetime | None = None
+
+
+@dataclass
+class ThuliumWebhook:
+    """A subscription made through `POST webhooks`: what Thulium sends where, with which Basic
+    credentials (empty: none)."""
+
+    id: int
+    actions: list[str]
+    subscription_url: str
+    http_auth_user: str
+    http_auth_password: str
 
 
 @dataclass
@@ -127,7 +141,9 @@ class ThuliumData:
     chat_queues: dict[int, ChatQueue] = field(default_factory=dict)
     conversations: dict[str, ChatConversation] = field(default_factory=dict)
     files: dict[str, TemporaryFile] = field(default_factory=dict)
+    webhooks: dict[int, ThuliumWebhook] = field(default_factory=dict)
     next_message_id: int = 1
+    next_webhook_id: int = 1
 
 
 # --- HelpCrunch ----------------------------------------------------------------------------
@@ -204,6 +220,10 @@ class HelpCrunchData:
     chats: dict[int, HelpCrunchChat] = field(default_factory=dict)
     tags: dict[str, HelpCrunchTag] = field(default_factory=dict)  # the organisation's tags
     next_message_id: int = 1
+    # The settings page's webhooks: one signing key for the organisation, one URL per event.
+    signing_key: str | None = None
+    webhook_urls: dict[str, str] = field(default_factory=dict)
+    id_floor: dict[str, int] = field(default_factory=dict)  # kind → highest id given out
 
 
 # --- Bony.chat -----------------------------------------------------------------------------
@@ -213,6 +233,7 @@ class HelpCrunchData:
 class BonyMessage:
     body: list[object]
     sent_at: datetime
+    direction: str = "outgoing"  # outgoing (sent through the API) | incoming (the contact wrote)
 
 
 @dataclass
@@ -223,6 +244,13 @@ class BonyContact:
     created_at: int  # UNIX seconds, as the vendor sends it
     updated_at: datetime
     messages: list[BonyMessage] = field(default_factory=list)
+    conversation: str | None = None  # open | closed; None: no conversation yet
+
+
+@dataclass
+class BonyWebhook:
+    url: str
+    events: list[str]
 
 
 @dataclass
@@ -230,6 +258,7 @@ class BonyChannel:
     token: str
     kind: str  # messenger | viber
     contacts: dict[str, BonyContact] = field(default_factory=dict)  # in creation order
+    webhook: BonyWebhook | None = None  # the channel's settings page: one URL, chosen events
 
     @property
     def viber(self) -> bool:

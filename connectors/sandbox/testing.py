@@ -6,6 +6,10 @@ ephemeral loopback port and yields a `SandboxHandle`.
         sandbox.inject("drop_after_write", vendor="bony", method="POST")
         ...
         assert sandbox.received("bony")[-1]["status"] is None
+
+Webhook deliveries go out from the sandbox's own thread; `wait_for_deliveries()` waits until
+none is queued, held or being sent, and `deliveries()` reads their journal. Short retry delays
+for tests: `running_sandbox(delivery_backoff=0.05)`.
 """
 
 from __future__ import annotations
@@ -16,6 +20,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from connectors.sandbox.core import Sandbox, SandboxOptions
+from connectors.sandbox.delivery import DeliverySettings
+from connectors.sandbox.delivery_faults import (
+    DELIVERY_KINDS,
+    DeliveryFaultRates,
+    ScriptedDeliveryFault,
+)
 from connectors.sandbox.faults import (
     KINDS,
     REFUSE_MESSAGE,
@@ -112,6 +122,27 @@ class SandboxHandle:
         with self.sandbox.lock:
             self.sandbox.faults.clear()
 
+    def deliveries(
+        self, vendor: str | None = None, event: str | None = None
+    ) -> list[dict[str, object]]:
+        """The journal of webhook delivery attempts, oldest first (see `delivery.py`)."""
+        return self.sandbox.deliverer.records(vendor, event)
+
+    def wait_for_deliveries(self, timeout: float = 10.0) -> None:
+        """Wait until no delivery is queued, held or being sent; AssertionError on timeout."""
+        if not self.sandbox.deliverer.wait_idle(timeout):
+            pending = self.sandbox.deliverer.pending()
+            raise AssertionError(f"{pending} webhook deliveries still pending after {timeout}s")
+
+    def inject_delivery_fault(
+        self, kind: str, *, vendor: str | None = None, event: str | None = None, times: int = 1
+    ) -> None:
+        """Script a delivery fault for the next `times` matching events (`delivery_faults.py`)."""
+        if kind not in DELIVERY_KINDS:
+            raise ValueError(f"unknown delivery fault kind {kind!r}")
+        with self.sandbox.lock:
+            self.sandbox.delivery_faults.push(ScriptedDeliveryFault(kind, vendor, event, times))
+
     def set_limits(
         self,
         *,
@@ -139,6 +170,11 @@ def running_sandbox(
     limits: Mapping[str, int] | None = None,
     window: float = DEFAULT_WINDOW,
     rates: FaultRates | None = None,
+    delivery_attempts: int = 5,
+    delivery_backoff: float = 1.0,
+    delivery_timeout: float = 5.0,
+    delivery_hold: float = 2.0,
+    delivery_rates: DeliveryFaultRates | None = None,
     journal_size: int = 10_000,
     log: bool = False,
 ) -> Iterator[SandboxHandle]:
@@ -146,13 +182,22 @@ def running_sandbox(
 
     Credentials given here are added to the default ones (`sandbox` everywhere, `sandbox-viber`
     for Bony's Viber channel); `bony_tokens` maps token → `messenger` | `viber`. `limits` are
-    calls per `window` seconds per credential, merged over the vendors' own.
+    calls per `window` seconds per credential, merged over the vendors' own. `delivery_*` are
+    the webhook retry settings (`delivery.DeliverySettings`); the delivery thread stops with
+    the block.
     """
     options = SandboxOptions(
         seed=seed,
         contacts=contacts,
         window=window,
         rates=rates or FaultRates(),
+        delivery=DeliverySettings(
+            attempts=delivery_attempts,
+            backoff=delivery_backoff,
+            timeout=delivery_timeout,
+            hold=delivery_hold,
+        ),
+        delivery_rates=delivery_rates or DeliveryFaultRates(),
         journal_size=journal_size,
         log=log,
     )
@@ -174,3 +219,4 @@ def running_sandbox(
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+        server.sandbox.close()

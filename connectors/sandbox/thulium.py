@@ -26,6 +26,9 @@ Shapes nobody has verified, chosen here (clients must parse them tolerantly):
 - Times are `YYYY-MM-DD HH:MM:SS` in Europe/Warsaw. A reply's `date` must be `YYYY-MM-DD HH:MM`.
 - Temporary-file tokens are 22 hex characters and expire after 24 hours; a feed record moves the
   customer's `updated_at`, a reply the ticket's.
+- Webhooks (`thulium_webhooks.py`): a feed record raises `CUSTOMER_UPDATED` (it moves the
+  customer's `updated_at`), a reply `TICKET_UPDATED`, a started chat
+  `CHAT_CONVERSATION_CREATED`; the simulations (`simulate_thulium.py`) raise the rest.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ import uuid
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
+from connectors.sandbox.outbox import Outbox
 from connectors.sandbox.state import (
     ChatConversation,
     FeedRecord,
@@ -51,11 +55,15 @@ from connectors.sandbox.state import (
     utcnow,
 )
 from connectors.sandbox.thulium_json import (
+    conversation_event,
+    customer_event,
     parse_local,
     serialize_conversation,
     serialize_customer,
     serialize_ticket,
+    ticket_event,
 )
+from connectors.sandbox.thulium_webhooks import ThuliumWebhooks
 from connectors.sandbox.wire import (
     NOT_FOUND,
     SLUGS,
@@ -80,10 +88,12 @@ class ThuliumApi:
     name = "thulium"
     mount = "/thulium/api"
 
-    def __init__(self, state: SandboxState, users: Mapping[str, str]) -> None:
+    def __init__(self, state: SandboxState, users: Mapping[str, str], outbox: Outbox) -> None:
         self.state = state
         self.users = dict(users)
+        self.outbox = outbox
         self.routes = [
+            *ThuliumWebhooks(state).routes,
             route("GET", "customers", self.list_customers),
             route("GET", "customers/*", self.get_customer),
             route("POST", "customers/*/feed_records", self.add_feed_record),
@@ -203,6 +213,7 @@ class ThuliumApi:
         now = utcnow()
         customer.feed_records.append(FeedRecord(record_type, raw, entries, now))
         customer.updated_at = now
+        self.outbox.thulium("CUSTOMER_UPDATED", customer_event(customer))
         return Response(200)  # the vendor's page: an empty body
 
     # --- tickets ---
@@ -258,6 +269,7 @@ class ThuliumApi:
         )
         data.next_message_id += 1
         ticket.updated_at = utcnow()
+        self.outbox.thulium("TICKET_UPDATED", ticket_event(ticket))
         return json_response([])
 
     def _attachments(self, tokens: object) -> list[ThuliumAttachment]:
@@ -294,6 +306,7 @@ class ThuliumApi:
             created_at=utcnow(),
         )
         data.conversations[conversation.conversation_id] = conversation
+        self.outbox.thulium("CHAT_CONVERSATION_CREATED", conversation_event(conversation))
         return json_response({"conversation_id": conversation.conversation_id})
 
     def _match_customer(

@@ -20,12 +20,15 @@ from connectors.sandbox.wire import Problem
 
 __all__ = [
     "WARSAW",
+    "conversation_event",
+    "customer_event",
     "local_time",
     "parse_local",
     "serialize_conversation",
     "serialize_customer",
     "serialize_message",
     "serialize_ticket",
+    "ticket_event",
 ]
 
 WARSAW = ZoneInfo("Europe/Warsaw")
@@ -109,5 +112,47 @@ def serialize_conversation(conversation: ChatConversation) -> dict[str, object]:
         "client_name": conversation.client_name,
         "client_surname": conversation.client_surname,
         "client_email": conversation.client_email,
+        "user_login": conversation.user_login,
         "created_at": local_time(conversation.created_at),
+        "closed_at": local_time(conversation.closed_at) if conversation.closed_at else None,
+    }
+
+
+# --- webhook payloads (docs/webhooks.md; `action` and `date` are added by the outbox) ---------
+
+
+def conversation_event(conversation: ChatConversation) -> dict[str, object]:
+    return {
+        "conversation_id": conversation.conversation_id,
+        "chat_queue_id": conversation.chat_queue_id,
+        "customer_id": conversation.customer_id,
+        "client_email": conversation.client_email,
+        "client_name": conversation.client_name,
+        "client_surname": conversation.client_surname,
+        "user_login": conversation.user_login,
+    }
+
+
+def customer_event(customer: ThuliumCustomer) -> dict[str, object]:
+    return {
+        "customer_id": customer.customer_id,
+        "name": customer.name,
+        "surname": customer.surname,
+        "email": customer.email,
+        "phone_number": customer.phone_number,
+        "company_name": customer.company_name,
+        "tags": list(customer.tags),
+        "custom_fields": dict(customer.custom_fields),
+    }
+
+
+def ticket_event(ticket: ThuliumTicket) -> dict[str, object]:
+    return {
+        "ticket_id": ticket.ticket_id,
+        "subject": ticket.subject,
+        "status_id": str(ticket.status_id),
+        "ticket_queue_id": ticket.queue_id,
+        "customer_id": ticket.customer_id,
+        "from": ticket.customer_email,
+        "updated_at": ticket.updated_at.astimezone(WARSAW).strftime("%Y-%m-%d %H:%M"),
     }

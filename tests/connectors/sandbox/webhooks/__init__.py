@@ -1,0 +1,1 @@
+"""The sandbox's webhooks over loopback: subscriptions, deliveries, retries, faults, simulations."""
