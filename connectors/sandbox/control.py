@@ -80,7 +80,7 @@ from __future__ import annotations
 from connectors.sandbox import seed
 from connectors.sandbox.control_hooks import HookControl, wait_seconds
 from connectors.sandbox.core import Sandbox
-from connectors.sandbox.faults import VENDORS, FaultRates, rates_from_json, scripted_from_json
+from connectors.sandbox.faults import VENDORS, rates_from_json, scripted_from_json
 from connectors.sandbox.helpcrunch import HelpCrunchApi
 from connectors.sandbox.simulate_bony import BonySimulation, contact_readout
 from connectors.sandbox.simulate_helpcrunch import HelpCrunchSimulation
@@ -210,25 +210,10 @@ class Control:
         return json_response(self.sandbox.faults.to_json())
 
     def change_faults(self, request: Request, _: tuple[str, ...]) -> Response:
-        payload = request.json_object()
-        plan = self.sandbox.faults
-        rates = payload.get("rates")
-        if rates is not None and not isinstance(rates, dict):
-            raise Problem(400, "rates must be an object")
-        pushed = payload.get("push", [])
-        scripted = [
-            scripted_from_json(p) for p in (pushed if isinstance(pushed, list) else [pushed])
-        ]
-        clear = bool(payload.get("clear"))
-        base = FaultRates() if clear else plan.rates
-        new_rates = rates_from_json(rates, base) if rates is not None else None
-        if clear:  # everything was validated above, so a bad request changes nothing
-            plan.clear()
-        if new_rates is not None:
-            plan.rates = new_rates
-        for fault in scripted:
-            plan.push(fault)
-        return json_response(plan.to_json())
+        self.sandbox.faults.change(
+            request.json_object(), read_rates=rates_from_json, read_scripted=scripted_from_json
+        )
+        return json_response(self.sandbox.faults.to_json())
 
     def clear_faults(self, _: Request, __: tuple[str, ...]) -> Response:
         self.sandbox.faults.clear()

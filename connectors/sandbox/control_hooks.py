@@ -7,12 +7,12 @@ from __future__ import annotations
 from connectors.sandbox.core import Sandbox
 from connectors.sandbox.delivery import DeliverySettings
 from connectors.sandbox.delivery_faults import (
-    DeliveryFaultRates,
     delivery_rates,
     scripted_delivery_fault,
 )
 from connectors.sandbox.faults import VENDORS
 from connectors.sandbox.outbox import BONY_EVENTS, HELPCRUNCH_EVENTS, check_url
+from connectors.sandbox.plans import reject_unknown
 from connectors.sandbox.state import BonyChannel, BonyWebhook
 from connectors.sandbox.thulium_webhooks import webhook_json
 from connectors.sandbox.wire import Problem, Request, Response, json_response, route
@@ -81,7 +81,7 @@ class HookControl:
 
     def set_helpcrunch(self, request: Request, _: tuple[str, ...]) -> Response:
         payload = request.json_object()
-        _reject_unknown(payload, {"signing_key", "urls"})
+        reject_unknown(payload, {"signing_key", "urls"})
         key = payload.get("signing_key")
         if not isinstance(key, str) or not key:
             raise ValueError("signing_key must be a non-empty string")
@@ -115,7 +115,7 @@ class HookControl:
     def set_bony(self, request: Request, ids: tuple[str, ...]) -> Response:
         channel = self._channel(ids[0])
         payload = request.json_object()
-        _reject_unknown(payload, {"url", "events"})
+        reject_unknown(payload, {"url", "events"})
         url = check_url(payload.get("url"), "url")
         events = payload.get("events", list(BONY_EVENTS))
         if not isinstance(events, list) or not events:
@@ -158,7 +158,7 @@ class HookControl:
 
     def change_settings(self, request: Request, _: tuple[str, ...]) -> Response:
         payload = request.json_object()
-        _reject_unknown(payload, set(SETTINGS_LIMITS))
+        reject_unknown(payload, set(SETTINGS_LIMITS))
         current = self.sandbox.deliverer.settings
         settings = DeliverySettings(
             attempts=int(_bounded(payload, "attempts", current.attempts)),
@@ -174,25 +174,11 @@ class HookControl:
 
     def change_faults(self, request: Request, _: tuple[str, ...]) -> Response:
         payload = request.json_object()
-        _reject_unknown(payload, {"clear", "rates", "push"})
-        plan = self.sandbox.delivery_faults
-        rates = payload.get("rates")
-        if rates is not None and not isinstance(rates, dict):
-            raise ValueError("rates must be an object")
-        pushed = payload.get("push", [])
-        scripted = [
-            scripted_delivery_fault(p) for p in (pushed if isinstance(pushed, list) else [pushed])
-        ]
-        clear = bool(payload.get("clear"))
-        base = DeliveryFaultRates() if clear else plan.rates
-        new_rates = delivery_rates(rates, base) if rates is not None else None
-        if clear:  # everything was validated above, so a bad request changes nothing
-            plan.clear()
-        if new_rates is not None:
-            plan.rates = new_rates
-        for fault in scripted:
-            plan.push(fault)
-        return json_response(plan.to_json())
+        reject_unknown(payload, {"clear", "rates", "push"})
+        self.sandbox.delivery_faults.change(
+            payload, read_rates=delivery_rates, read_scripted=scripted_delivery_fault
+        )
+        return json_response(self.sandbox.delivery_faults.to_json())
 
     def clear_faults(self, _: Request, __: tuple[str, ...]) -> Response:
         self.sandbox.delivery_faults.clear()
@@ -217,9 +203,3 @@ def _bounded(payload: dict[str, object], name: str, current: float) -> float:
         what = "an integer" if whole else "a number"
         raise ValueError(f"{name} must be {what} from {lowest:g} to {highest:g}")
     return float(value)
-
-
-def _reject_unknown(payload: dict[str, object], known: set[str]) -> None:
-    unknown = sorted(set(payload) - known)
-    if unknown:
-        raise ValueError(f"unknown keys: {', '.join(unknown)}")

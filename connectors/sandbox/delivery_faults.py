@@ -19,11 +19,11 @@ subscription, when the event is queued.
 
 from __future__ import annotations
 
-import random
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
 from connectors.sandbox.faults import VENDORS
+from connectors.sandbox.plans import FaultQueuePlan, reject_unknown, vendor_list
 
 DELIVERY_KINDS = ("duplicate", "out_of_order", "bad_signature")
 UNSIGNED = ("bony",)
@@ -58,49 +58,26 @@ class DeliveryFaultRates:
         return {**asdict(self), "vendors": list(self.vendors)}
 
 
-class DeliveryFaultPlan:
-    """The current rates and scripted queue. Not thread-safe: callers hold the state lock."""
+class DeliveryFaultPlan(FaultQueuePlan[DeliveryFaultRates, ScriptedDeliveryFault]):
+    """The delivery faults' rates and scripted queue (`plans.FaultQueuePlan`)."""
 
-    def __init__(self, rates: DeliveryFaultRates | None = None, *, seed: int = 1) -> None:
-        self.initial_rates = rates or DeliveryFaultRates()
-        self.seed = seed
-        self.reset()
-
-    def reset(self) -> None:
-        self.rates = self.initial_rates
-        self.queue: list[ScriptedDeliveryFault] = []
-        self.rng = random.Random(f"{self.seed}:delivery-faults")
-
-    def clear(self) -> None:
-        self.rates = DeliveryFaultRates()
-        self.queue.clear()
-
-    def push(self, scripted: ScriptedDeliveryFault) -> None:
-        self.queue.append(scripted)
+    rates_type = DeliveryFaultRates
+    stream = "delivery-faults"
 
     def next_fault(self, vendor: str, event: str) -> str | None:
-        for scripted in self.queue:
-            if scripted.matches(vendor, event):
-                scripted.times -= 1
-                if scripted.times <= 0:
-                    self.queue.remove(scripted)
-                return scripted.kind
+        scripted = self.take_scripted(lambda s: s.matches(vendor, event))
+        if scripted is not None:
+            return scripted.kind
         rates = self.rates
         if rates.vendors and vendor not in rates.vendors:
             return None
-        roll = self.rng.random()
-        for probability, kind in (
-            (rates.duplicate, "duplicate"),
-            (rates.out_of_order, "out_of_order"),
-            (0.0 if vendor in UNSIGNED else rates.bad_signature, "bad_signature"),
-        ):
-            if roll < probability:
-                return kind
-            roll -= probability
-        return None
-
-    def to_json(self) -> dict[str, object]:
-        return {"rates": self.rates.to_json(), "queue": [s.to_json() for s in self.queue]}
+        return self.roll(
+            (
+                (rates.duplicate, "duplicate"),
+                (rates.out_of_order, "out_of_order"),
+                (0.0 if vendor in UNSIGNED else rates.bad_signature, "bad_signature"),
+            )
+        )
 
 
 # --- reading delivery faults from JSON (the control endpoint) --------------------------------
@@ -109,9 +86,7 @@ class DeliveryFaultPlan:
 def scripted_delivery_fault(payload: object) -> ScriptedDeliveryFault:
     if not isinstance(payload, dict):
         raise ValueError("each delivery fault must be an object")
-    unknown = sorted(set(payload) - {"kind", "vendor", "event", "times"})
-    if unknown:
-        raise ValueError(f"unknown keys: {', '.join(unknown)}")
+    reject_unknown(payload, {"kind", "vendor", "event", "times"})
     kind = payload.get("kind")
     if kind not in DELIVERY_KINDS:
         raise ValueError(f"kind must be one of {', '.join(DELIVERY_KINDS)}")
@@ -133,16 +108,12 @@ def delivery_rates(
     payload: Mapping[str, object], current: DeliveryFaultRates
 ) -> DeliveryFaultRates:
     """`current` with the fields present in `payload` changed."""
-    unknown = sorted(set(payload) - set(DeliveryFaultRates.__dataclass_fields__))
-    if unknown:
-        raise ValueError(f"unknown keys: {', '.join(unknown)}")
-    vendors = payload.get("vendors", list(current.vendors))
-    if not isinstance(vendors, list) or any(v not in VENDORS for v in vendors):
-        raise ValueError(f"vendors must be a list drawn from {', '.join(VENDORS)}")
+    reject_unknown(payload, DeliveryFaultRates.__dataclass_fields__)
+    vendors = vendor_list(payload, current.vendors, VENDORS)
     values = {}
     for name in DELIVERY_KINDS:
         value = payload.get(name, getattr(current, name))
         if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
             raise ValueError(f"{name} is a probability, between 0 and 1")
         values[name] = float(value)
-    return DeliveryFaultRates(**values, vendors=tuple(str(v) for v in vendors))
+    return DeliveryFaultRates(**values, vendors=vendors)

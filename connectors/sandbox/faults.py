@@ -21,9 +21,17 @@ on a `random.Random` seeded from the sandbox's seed, so the same requests meet t
 
 from __future__ import annotations
 
-import random
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+
+from connectors.sandbox.plans import (
+    FaultQueuePlan,
+    number,
+    optional_str,
+    probability,
+    reject_unknown,
+    vendor_list,
+)
 
 KINDS = ("error", "refuse", "slow", "drop", "drop_after_write", "rate_limit")
 REFUSE_STATUS = 422
@@ -83,50 +91,27 @@ class FaultRates:
         return {**asdict(self), "vendors": list(self.vendors)}
 
 
-class FaultPlan:
-    """The current rates and scripted queue. Not thread-safe: the server holds its lock."""
+class FaultPlan(FaultQueuePlan[FaultRates, ScriptedFault]):
+    """The API faults' rates and scripted queue (`plans.FaultQueuePlan`)."""
 
-    def __init__(self, rates: FaultRates | None = None, *, seed: int = 1) -> None:
-        self.initial_rates = rates or FaultRates()
-        self.seed = seed
-        self.reset()
-
-    def reset(self) -> None:
-        self.rates = self.initial_rates
-        self.queue: list[ScriptedFault] = []
-        self.rng = random.Random(f"{self.seed}:faults")
-
-    def push(self, scripted: ScriptedFault) -> None:
-        self.queue.append(scripted)
-
-    def clear(self) -> None:
-        self.rates = FaultRates()
-        self.queue.clear()
+    rates_type = FaultRates
+    stream = "faults"
 
     def next_fault(self, vendor: str, method: str, path: str, relative_path: str) -> Fault | None:
-        for scripted in self.queue:
-            if scripted.matches(vendor, method, path, relative_path):
-                scripted.times -= 1
-                if scripted.times <= 0:
-                    self.queue.remove(scripted)
-                return scripted.fault
+        scripted = self.take_scripted(lambda s: s.matches(vendor, method, path, relative_path))
+        if scripted is not None:
+            return scripted.fault
         rates = self.rates
         if rates.vendors and vendor not in rates.vendors:
             return None
-        roll = self.rng.random()
-        for probability, fault in (
-            (rates.error, Fault("error", status=rates.error_status)),
-            (rates.drop, Fault("drop")),
-            (rates.rate_limit, Fault("rate_limit", retry_after=rates.retry_after)),
-            (rates.slow, Fault("slow", seconds=rates.slow_seconds)),
-        ):
-            if roll < probability:
-                return fault
-            roll -= probability
-        return None
-
-    def to_json(self) -> dict[str, object]:
-        return {"rates": self.rates.to_json(), "queue": [s.to_json() for s in self.queue]}
+        return self.roll(
+            (
+                (rates.error, Fault("error", status=rates.error_status)),
+                (rates.drop, Fault("drop")),
+                (rates.rate_limit, Fault("rate_limit", retry_after=rates.retry_after)),
+                (rates.slow, Fault("slow", seconds=rates.slow_seconds)),
+            )
+        )
 
 
 # --- reading faults from JSON (the control endpoint) -----------------------------------------
@@ -135,7 +120,7 @@ class FaultPlan:
 def scripted_from_json(payload: object) -> ScriptedFault:
     if not isinstance(payload, dict):
         raise ValueError("each fault must be an object")
-    _reject_unknown(
+    reject_unknown(
         payload,
         {
             "kind",
@@ -153,78 +138,48 @@ def scripted_from_json(payload: object) -> ScriptedFault:
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}")
     refuse = kind == "refuse"
-    status = _status(_number(payload, "status", REFUSE_STATUS if refuse else 503))
+    status = _status(number(payload, "status", REFUSE_STATUS if refuse else 503))
     if refuse and status >= 500:
         raise ValueError("a refusal's status is a 4xx")
-    vendor = _optional_str(payload, "vendor")
+    vendor = optional_str(payload, "vendor")
     if vendor is not None and vendor not in VENDORS:
         raise ValueError(f"vendor must be one of {', '.join(VENDORS)}")
     fault = Fault(
         kind=str(kind),
         status=status,
-        seconds=_number(payload, "seconds", 0.0),
-        retry_after=int(_number(payload, "retry_after", 1)),
-        message=_optional_str(payload, "message") or (REFUSE_MESSAGE if refuse else ""),
+        seconds=number(payload, "seconds", 0.0),
+        retry_after=int(number(payload, "retry_after", 1)),
+        message=optional_str(payload, "message") or (REFUSE_MESSAGE if refuse else ""),
     )
-    times = int(_number(payload, "times", 1))
+    times = int(number(payload, "times", 1))
     if times < 1:
         raise ValueError("times must be at least 1")
-    method = _optional_str(payload, "method")
+    method = optional_str(payload, "method")
     return ScriptedFault(
         fault=fault,
         vendor=vendor,
         method=method.upper() if method else None,
-        path_prefix=_optional_str(payload, "path_prefix"),
+        path_prefix=optional_str(payload, "path_prefix"),
         times=times,
     )
 
 
 def rates_from_json(payload: Mapping[str, object], current: FaultRates) -> FaultRates:
     """`current` with the fields present in `payload` changed."""
-    _reject_unknown(payload, set(FaultRates.__dataclass_fields__))
-    vendors = payload.get("vendors", list(current.vendors))
-    if not isinstance(vendors, list) or any(v not in VENDORS for v in vendors):
-        raise ValueError(f"vendors must be a list drawn from {', '.join(VENDORS)}")
+    reject_unknown(payload, set(FaultRates.__dataclass_fields__))
     return FaultRates(
-        error=_probability(payload, "error", current.error),
-        error_status=_status(_number(payload, "error_status", current.error_status)),
-        drop=_probability(payload, "drop", current.drop),
-        rate_limit=_probability(payload, "rate_limit", current.rate_limit),
-        retry_after=int(_number(payload, "retry_after", current.retry_after)),
-        slow=_probability(payload, "slow", current.slow),
-        slow_seconds=_number(payload, "slow_seconds", current.slow_seconds),
-        vendors=tuple(str(v) for v in vendors),
+        error=probability(payload, "error", current.error),
+        error_status=_status(number(payload, "error_status", current.error_status)),
+        drop=probability(payload, "drop", current.drop),
+        rate_limit=probability(payload, "rate_limit", current.rate_limit),
+        retry_after=int(number(payload, "retry_after", current.retry_after)),
+        slow=probability(payload, "slow", current.slow),
+        slow_seconds=number(payload, "slow_seconds", current.slow_seconds),
+        vendors=vendor_list(payload, current.vendors, VENDORS),
     )
-
-
-def _reject_unknown(payload: Mapping[str, object], known: set[str]) -> None:
-    unknown = sorted(set(payload) - known)
-    if unknown:
-        raise ValueError(f"unknown keys: {', '.join(unknown)}")
-
-
-def _number(payload: Mapping[str, object], name: str, default: float) -> float:
-    value = payload.get(name, default)
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise ValueError(f"{name} must be a non-negative number")
-    return float(value)
-
-
-def _probability(payload: Mapping[str, object], name: str, default: float) -> float:
-    value = _number(payload, name, default)
-    if value > 1:
-        raise ValueError(f"{name} is a probability, between 0 and 1")
-    return value
 
 
 def _status(value: float) -> int:
     if not 400 <= value <= 599:
         raise ValueError("status must be an HTTP error status (400-599)")
     return int(value)
-
-
-def _optional_str(payload: Mapping[str, object], name: str) -> str | None:
-    value = payload.get(name)
-    if value is not None and not isinstance(value, str):
-        raise ValueError(f"{name} must be a string")
-    return value

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from connectors.sandbox.bony import MAX_TAGS, SCALARS, contact_json
 from connectors.sandbox.outbox import Outbox
+from connectors.sandbox.plans import reject_unknown
 from connectors.sandbox.seed import new_bony_contact_id
 from connectors.sandbox.state import BonyChannel, BonyContact, BonyMessage, SandboxState, utcnow
 from connectors.sandbox.wire import Problem, Request, Response, json_response, require_str, route
@@ -32,12 +33,6 @@ def contact_readout(contact: BonyContact) -> dict[str, object]:
         for m in contact.messages
     ]
     return {**contact_json(contact), "conversation": contact.conversation, "messages": messages}
-
-
-def _reject_unknown(payload: dict[str, object], known: set[str]) -> None:
-    unknown = sorted(set(payload) - known)
-    if unknown:
-        raise ValueError(f"unknown keys: {', '.join(unknown)}")
 
 
 def _fields(raw: object) -> dict[str, object]:
@@ -92,7 +87,7 @@ class BonySimulation:
     def new_contact(self, request: Request, ids: tuple[str, ...]) -> Response:
         channel = self._channel(ids[0])
         payload = request.json_object()
-        _reject_unknown(payload, {"custom_fields", "tags"})
+        reject_unknown(payload, {"custom_fields", "tags"})
         fields = _fields(payload.get("custom_fields"))
         tags = _tags(payload.get("tags", []))
         now = utcnow()
@@ -110,7 +105,7 @@ class BonySimulation:
     def change_contact(self, request: Request, ids: tuple[str, ...]) -> Response:
         channel, contact = self._contact(ids)
         payload = request.json_object()
-        _reject_unknown(payload, {"custom_fields", "tags"})
+        reject_unknown(payload, {"custom_fields", "tags"})
         fields = _fields(payload["custom_fields"]) if "custom_fields" in payload else {}
         tags = _tags(payload["tags"]) if "tags" in payload else None
         contact.custom_fields.update(fields)
@@ -123,7 +118,7 @@ class BonySimulation:
     def contact_writes(self, request: Request, ids: tuple[str, ...]) -> Response:
         channel, contact = self._contact(ids)
         payload = request.json_object()
-        _reject_unknown(payload, {"text"})
+        reject_unknown(payload, {"text"})
         text = require_str(payload, "text")
         if contact.conversation != "open":
             contact.conversation = "open"

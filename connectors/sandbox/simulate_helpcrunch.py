@@ -29,6 +29,7 @@ import time
 from connectors.sandbox import helpcrunch_json as hc_json
 from connectors.sandbox.helpcrunch import customer_events_state, raise_customer_events
 from connectors.sandbox.outbox import Outbox
+from connectors.sandbox.plans import optional_str, reject_unknown
 from connectors.sandbox.state import (
     HelpCrunchChat,
     HelpCrunchCustomer,
@@ -42,21 +43,8 @@ OPEN_STATUSES = ("new", "opened", "pending", "on hold")
 CUSTOMER_FIELDS = ("name", "email", "userId", "phone", "company")
 
 
-def _reject_unknown(payload: dict[str, object], known: set[str]) -> None:
-    unknown = sorted(set(payload) - known)
-    if unknown:
-        raise ValueError(f"unknown keys: {', '.join(unknown)}")
-
-
-def _optional_str(payload: dict[str, object], name: str) -> str | None:
-    value = payload.get(name)
-    if value is not None and not isinstance(value, str):
-        raise ValueError(f"{name} must be a string")
-    return value
-
-
 def _email(payload: dict[str, object]) -> str | None:
-    email = _optional_str(payload, "email")
+    email = optional_str(payload, "email")
     if email is not None and ("@" not in email or "." not in email.split("@")[-1]):
         raise ValueError("email must be an e-mail address")
     return email
@@ -119,15 +107,15 @@ class HelpCrunchSimulation:
 
     def new_customer(self, request: Request, _: tuple[str, ...]) -> Response:
         payload = request.json_object()
-        _reject_unknown(payload, set(CUSTOMER_FIELDS))
+        reject_unknown(payload, set(CUSTOMER_FIELDS))
         now = int(time.time())
         customer = HelpCrunchCustomer(
             id=self._next_id("customer", set(self.state.helpcrunch.customers)),
-            name=_optional_str(payload, "name"),
+            name=optional_str(payload, "name"),
             email=_email(payload),
-            user_id=_optional_str(payload, "userId"),
-            company=_optional_str(payload, "company"),
-            phone=_optional_str(payload, "phone"),
+            user_id=optional_str(payload, "userId"),
+            company=optional_str(payload, "company"),
+            phone=optional_str(payload, "phone"),
             notes=None,
             locale=None,
             city=None,
@@ -143,7 +131,7 @@ class HelpCrunchSimulation:
     def change_customer(self, request: Request, ids: tuple[str, ...]) -> Response:
         customer = self._customer(ids[0])
         payload = request.json_object()
-        _reject_unknown(payload, {"email", "tags", "unsubscribed", "blocked"})
+        reject_unknown(payload, {"email", "tags", "unsubscribed", "blocked"})
         for flag in ("unsubscribed", "blocked"):
             if flag in payload and not isinstance(payload[flag], bool):
                 raise ValueError(f"{flag} must be true or false")
@@ -213,7 +201,7 @@ class HelpCrunchSimulation:
 
     def new_chat(self, request: Request, _: tuple[str, ...]) -> Response:
         payload = request.json_object()
-        _reject_unknown(payload, {"customer", "text"})
+        reject_unknown(payload, {"customer", "text"})
         customer = self._customer(payload.get("customer"))
         text = require_str(payload, "text")
         data = self.state.helpcrunch
@@ -233,7 +221,7 @@ class HelpCrunchSimulation:
     def customer_writes(self, request: Request, ids: tuple[str, ...]) -> Response:
         chat = self._chat(ids[0])
         payload = request.json_object()
-        _reject_unknown(payload, {"text"})
+        reject_unknown(payload, {"text"})
         text = require_str(payload, "text")
         if chat.status == "closed":
             chat.status, chat.closed_at, chat.closed_by = "opened", None, None
@@ -244,7 +232,7 @@ class HelpCrunchSimulation:
     def assign(self, request: Request, ids: tuple[str, ...]) -> Response:
         chat = self._chat(ids[0])
         payload = request.json_object()
-        _reject_unknown(payload, {"agent"})
+        reject_unknown(payload, {"agent"})
         if "agent" not in payload:
             raise ValueError("agent is required: an agent id, or null to unassign")
         agent = payload["agent"]
@@ -259,7 +247,7 @@ class HelpCrunchSimulation:
     def status(self, request: Request, ids: tuple[str, ...]) -> Response:
         chat = self._chat(ids[0])
         payload = request.json_object()
-        _reject_unknown(payload, {"status"})
+        reject_unknown(payload, {"status"})
         status = payload.get("status")
         if status not in OPEN_STATUSES:
             raise ValueError(f"status must be one of {', '.join(OPEN_STATUSES)} (close: /close)")
@@ -270,7 +258,7 @@ class HelpCrunchSimulation:
     def close(self, request: Request, ids: tuple[str, ...]) -> Response:
         chat = self._chat(ids[0])
         payload = request.json_object()
-        _reject_unknown(payload, {"by"})
+        reject_unknown(payload, {"by"})
         by = payload.get("by", "customer")
         if by not in ("agent", "customer"):
             raise ValueError("by must be agent or customer")

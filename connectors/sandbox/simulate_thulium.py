@@ -25,6 +25,7 @@ from __future__ import annotations
 import uuid
 
 from connectors.sandbox.outbox import Outbox
+from connectors.sandbox.plans import reject_unknown
 from connectors.sandbox.state import (
     ChatConversation,
     SandboxState,
@@ -45,12 +46,6 @@ from connectors.sandbox.wire import Problem, Request, Response, json_response, r
 
 TEXT_FIELDS = ("name", "surname", "email", "phone_number", "company_name")
 CUSTOMER_KEYS = {*TEXT_FIELDS, "tags", "custom_fields"}
-
-
-def _reject_unknown(payload: dict[str, object], known: set[str]) -> None:
-    unknown = sorted(set(payload) - known)
-    if unknown:
-        raise ValueError(f"unknown keys: {', '.join(unknown)}")
 
 
 def _text(payload: dict[str, object], name: str, *, required: bool = False) -> str | None:
@@ -89,7 +84,7 @@ class ThuliumSimulation:
     # --- customers ---
 
     def _customer_values(self, payload: dict[str, object]) -> dict[str, object]:
-        _reject_unknown(payload, CUSTOMER_KEYS)
+        reject_unknown(payload, CUSTOMER_KEYS)
         values: dict[str, object] = {k: _text(payload, k) for k in TEXT_FIELDS if k in payload}
         tags = payload.get("tags")
         if "tags" in payload:
@@ -149,7 +144,7 @@ class ThuliumSimulation:
 
     def new_ticket(self, request: Request, _: tuple[str, ...]) -> Response:
         payload = request.json_object()
-        _reject_unknown(payload, {"subject", "customer_id", "queue_id", "status_id", "body"})
+        reject_unknown(payload, {"subject", "customer_id", "queue_id", "status_id", "body"})
         data = self.state.thulium
         subject = _text(payload, "subject", required=True) or ""
         customer_id = _whole(payload, "customer_id")
@@ -191,7 +186,7 @@ class ThuliumSimulation:
         if ticket is None:
             raise Problem(404, f"no Thulium ticket {ids[0]}")
         payload = request.json_object()
-        _reject_unknown(payload, {"status_id", "subject"})
+        reject_unknown(payload, {"status_id", "subject"})
         status_id = _whole(payload, "status_id")
         subject = _text(payload, "subject", required="subject" in payload)
         if status_id is not None:
@@ -213,7 +208,7 @@ class ThuliumSimulation:
     def new_conversation(self, request: Request, _: tuple[str, ...]) -> Response:
         payload = request.json_object()
         keys = {"chat_queue_id", "customer_id", "client_email", "client_name", "client_surname"}
-        _reject_unknown(payload, keys)
+        reject_unknown(payload, keys)
         data = self.state.thulium
         queue_id = _whole(payload, "chat_queue_id")
         if queue_id is None or queue_id not in data.chat_queues:
@@ -243,7 +238,7 @@ class ThuliumSimulation:
     def assign(self, request: Request, ids: tuple[str, ...]) -> Response:
         conversation = self._conversation(ids[0])
         payload = request.json_object()
-        _reject_unknown(payload, {"user_login"})
+        reject_unknown(payload, {"user_login"})
         login = _text(payload, "user_login", required=True) or ""
         if login not in self.state.thulium.agents:
             raise ValueError(f"user_login: no Thulium agent {login}")
@@ -253,7 +248,7 @@ class ThuliumSimulation:
 
     def close(self, request: Request, ids: tuple[str, ...]) -> Response:
         conversation = self._conversation(ids[0])
-        _reject_unknown(request.json_object(), set())
+        reject_unknown(request.json_object(), set())
         if conversation.closed_at is not None:
             raise Problem(409, f"chat conversation {conversation.conversation_id} is closed")
         conversation.closed_at = utcnow()
