@@ -82,6 +82,7 @@ from connectors.sandbox.control_hooks import HookControl, wait_seconds
 from connectors.sandbox.core import Sandbox
 from connectors.sandbox.faults import VENDORS, rates_from_json, scripted_from_json
 from connectors.sandbox.helpcrunch import HelpCrunchApi
+from connectors.sandbox.plans import reject_unknown
 from connectors.sandbox.simulate_bony import BonySimulation, contact_readout
 from connectors.sandbox.simulate_helpcrunch import HelpCrunchSimulation
 from connectors.sandbox.simulate_thulium import ThuliumSimulation
@@ -224,9 +225,7 @@ class Control:
 
     def change_limits(self, request: Request, _: tuple[str, ...]) -> Response:
         payload = request.json_object()
-        unknown = set(payload) - {*VENDORS, "window_seconds"}
-        if unknown:
-            raise Problem(400, f"unknown keys: {', '.join(sorted(unknown))}")
+        reject_unknown(payload, {*VENDORS, "window_seconds"})
         limits: dict[str, int] = {}
         for vendor in VENDORS:
             value = payload.get(vendor)
