@@ -110,6 +110,7 @@ class OperationAdmin(DateNewestFirstMixin, AccountScopedAdminMixin, AuditTableAd
         "An operation id, a bulk action's id, part of the target's name, or who requested it."
     )
     date_field = "created_at"
+    change_list_template = "admin/backoffice/operation/change_list.html"
     list_select_related = ["account", "actor"]
     inlines = [ApiCallInline]
     fields = readonly_fields = (

@@ -34,6 +34,8 @@ class AuditTableAdmin(ValidSelectionMixin, ReadOnlyAdminMixin, admin.ModelAdmin)
     paginator = EstimatedCountPaginator
     show_full_result_count = False
     list_per_page = 50
+    # Django's list with the rows rendered once per column (``admin.lean_rows``).
+    change_list_template = "admin/backoffice/audit_change_list.html"
 
     def get_paginator(
         self,
